@@ -1,11 +1,21 @@
+// Command patchline is the git-native patch pipeline.
 package main
 
 import (
-	_ "github.com/BurntSushi/toml"
-	_ "github.com/bluekeyes/go-gitdiff/gitdiff"
-	_ "github.com/go-git/go-git/v5"
-	_ "github.com/rogpeppe/go-internal/testscript"
-	_ "github.com/spf13/cobra"
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/patchline/patchline/internal/cli"
 )
 
-func main() {}
+// version is set at release time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Main(ctx, cli.NewFactory(version), os.Args[1:])
+	stop()
+	os.Exit(code)
+}

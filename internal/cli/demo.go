@@ -1,0 +1,252 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/rogpeppe/go-internal/txtar"
+	"github.com/spf13/cobra"
+
+	"github.com/patchline/patchline"
+	"github.com/patchline/patchline/internal/gitrepo"
+	"github.com/patchline/patchline/internal/patchdiff"
+	"github.com/patchline/patchline/internal/registry"
+)
+
+// DemoOptions are the flags of `patchline demo`.
+type DemoOptions struct {
+	IO     *IOStreams
+	Now    func() time.Time
+	Getenv func(string) string
+	Dir    string
+	Keep   bool
+}
+
+// NewCmdDemo builds `patchline demo`.
+func NewCmdDemo(f *Factory, runF func(*DemoOptions) error) *cobra.Command {
+	opts := &DemoOptions{IO: f.IO, Now: f.Now, Getenv: f.Getenv}
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run the pipeline on a built-in sample product, offline",
+		Long: `Makes a sample product repository (a small Go program) in a temporary
+directory, tags release v2026.3.0, cuts a patch branch with patchline new,
+commits the example fix, records it with patchline diff and checks it with
+patchline validate, printing each step. Nothing outside the temporary
+directory is touched.`,
+		Example: `  patchline demo
+  patchline demo --dir /tmp/inventory --keep   # look around afterwards`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return runDemo(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Dir, "dir", "", "make the sample repository here (must not exist) instead of a temporary directory")
+	cmd.Flags().BoolVar(&opts.Keep, "keep", false, "keep the sample repository afterwards")
+	return cmd
+}
+
+// demo is one run of the demo: where it is and how it reports.
+type demo struct {
+	opts *DemoOptions
+	dir  string
+	step int
+	// env is the demo's own identity and clock for git, so its commits do
+	// not depend on the user's git config.
+	env map[string]string
+}
+
+func (d *demo) say(format string, args ...any) {
+	d.step++
+	fmt.Fprintf(d.opts.IO.Out, "\n==> %d. %s\n", d.step, fmt.Sprintf(format, args...))
+}
+
+func (d *demo) getenv(k string) string {
+	if v, ok := d.env[k]; ok {
+		return v
+	}
+	return d.opts.Getenv(k)
+}
+
+// The example patch shipped in patches/ and applied by the demo.
+const (
+	demoExample = "PL-2026-0001"
+	demoBase    = "v2026.3.0"
+)
+
+func runDemo(opts *DemoOptions) (err error) {
+	d := &demo{opts: opts}
+	if opts.Dir != "" {
+		if _, err := os.Stat(opts.Dir); err == nil {
+			return usageError("--dir %s exists: give a path that does not", opts.Dir)
+		}
+		d.dir = opts.Dir
+	} else {
+		tmp, err := os.MkdirTemp("", "patchline-demo-")
+		if err != nil {
+			return err
+		}
+		d.dir = filepath.Join(tmp, "inventory")
+		if !opts.Keep {
+			defer os.RemoveAll(tmp)
+		}
+	}
+	now := opts.Now().UTC().Truncate(time.Second)
+	sig := func(name string, when time.Time) *object.Signature {
+		return &object.Signature{Name: name, Email: strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@inventory.example", When: when}
+	}
+	release := sig("Release Manager", now.Add(-30*24*time.Hour))
+	d.env = map[string]string{
+		"GIT_AUTHOR_NAME": "Dana Developer", "GIT_AUTHOR_EMAIL": "dana.developer@inventory.example",
+		"GIT_COMMITTER_NAME": "Dana Developer", "GIT_COMMITTER_EMAIL": "dana.developer@inventory.example",
+	}
+
+	d.say("make the sample product repository in %s", d.dir)
+	if err := extractTxtar(patchline.Sample, d.dir); err != nil {
+		return err
+	}
+	repo, err := gitrepo.Init(d.dir, "main")
+	if err != nil {
+		return err
+	}
+	tip, err := repo.CommitAll("inventory: first release", release, release)
+	if err != nil {
+		return err
+	}
+	if err := repo.CreateTag(demoBase, tip, "inventory "+demoBase, release); err != nil {
+		return err
+	}
+	if err := repo.CreateBranch("release/v2026.3", tip); err != nil {
+		return err
+	}
+	// The main line moves on after the release, as it does in real life: the
+	// patch must be cut from the tag, not from here.
+	if err := os.WriteFile(filepath.Join(d.dir, "CHANGELOG.md"), []byte("# Unreleased\n\n- work for v2026.4\n"), 0o644); err != nil {
+		return err
+	}
+	later := sig("Main Line", now.Add(-10*24*time.Hour))
+	if _, err := repo.CommitAll("start v2026.4 work", later, later); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.Out, "tagged %s, opened release/v2026.3, main has moved on since\n", demoBase)
+
+	d.say("patchline new: cut a patch branch from %s", demoBase)
+	newOpts := &NewOptions{IO: opts.IO, Getenv: d.getenv, Now: opts.Now, Repo: RepoFlags{Dir: d.dir},
+		Base: demoBase, Title: "CSV importer splits item names that contain a comma",
+		Kind: "fix", Severity: "important", Urgency: "scheduled", Modules: []string{"importer"}, Cases: []string{"CRM-1042"},
+		Summary: "Stock lists whose item names contain a comma inside quotes, such as \"Washer, stainless 8mm\", are read correctly instead of failing with \"want name,stock\".",
+		Risk:    "low", Reported: now.Add(-26 * time.Hour).Format(time.RFC3339)}
+	out := &bytes.Buffer{}
+	newOpts.IO = &IOStreams{Out: out, ErrOut: opts.IO.Out}
+	if err := runNew(newOpts); err != nil {
+		return err
+	}
+	id := strings.TrimSpace(out.String())
+
+	d.say("fix the importer on patch/%s and commit", id)
+	fix, err := fs.ReadFile(patchline.Examples, path.Join("patches", demoExample, registry.DiffName))
+	if err != nil {
+		return err
+	}
+	if err := applyToDir(fix, d.dir); err != nil {
+		return err
+	}
+	dev := sig("Dana Developer", now.Add(-2*time.Hour))
+	if _, err := repo.CommitAll("importer: read quoted fields as CSV does", dev, dev); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.Out, "applied the example fix from patches/%s/patch.diff\n", demoExample)
+
+	d.say("patchline diff: record the fix as patches/%s/patch.diff", id)
+	if err := runDiff(&DiffOptions{IO: &IOStreams{Out: opts.IO.Out, ErrOut: io.Discard}, Repo: RepoFlags{Dir: d.dir}}); err != nil {
+		return err
+	}
+	recorded, err := os.ReadFile(filepath.Join(d.dir, registry.PatchDir(id), registry.DiffName))
+	if err != nil {
+		return err
+	}
+	if bytes.Equal(recorded, fix) {
+		fmt.Fprintln(opts.IO.Out, "the recorded diff equals the example patch byte for byte")
+	} else {
+		fmt.Fprintln(opts.IO.Out, "note: the recorded diff differs from the example patch's bytes")
+	}
+	if _, err := repo.CommitAll(id+": record patch.diff", dev, dev); err != nil {
+		return err
+	}
+
+	d.say("patchline validate %s", id)
+	if err := runValidate(&ValidateOptions{IO: opts.IO, Now: opts.Now, Getenv: d.getenv, Repo: RepoFlags{Dir: d.dir}, IDs: []string{id}, Format: "text"}); err != nil {
+		return fmt.Errorf("the demo patch did not validate: %w", err)
+	}
+
+	d.say("patchline list")
+	if err := runList(&ListOptions{IO: opts.IO, Repo: RepoFlags{Dir: d.dir}}); err != nil {
+		return err
+	}
+	if opts.Keep || opts.Dir != "" {
+		fmt.Fprintf(opts.IO.Out, "\nthe sample repository is in %s\n", d.dir)
+	}
+	fmt.Fprintln(opts.IO.Out, "\ndemo finished: the patch is cut, recorded and valid")
+	return nil
+}
+
+// extractTxtar writes the files of a txtar archive under dst.
+func extractTxtar(archive []byte, dst string) error {
+	for _, f := range txtar.Parse(archive).Files {
+		target := filepath.Join(dst, filepath.FromSlash(f.Name))
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(target, f.Data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyToDir applies a diff to a work tree in place.
+func applyToDir(diff []byte, dir string) error {
+	files, err := patchdiff.Parse(bytes.NewReader(diff))
+	if err != nil {
+		return err
+	}
+	results, err := patchdiff.Apply(files, patchdiff.DirSource(dir))
+	if err != nil {
+		return err
+	}
+	for _, r := range results {
+		target := filepath.Join(dir, filepath.FromSlash(r.Path))
+		if r.OldPath != "" && r.OldPath != r.Path {
+			if err := os.Remove(filepath.Join(dir, filepath.FromSlash(r.OldPath))); err != nil {
+				return err
+			}
+		}
+		if r.Deleted {
+			if err := os.Remove(target); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		perm := os.FileMode(0o644)
+		if r.Mode == 0o100755 {
+			perm = 0o755
+		}
+		if err := gitrepo.WriteFileAtomic(target, r.Data, perm); err != nil {
+			return err
+		}
+	}
+	return nil
+}

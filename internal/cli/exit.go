@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/patchline/patchline/internal/config"
+	"github.com/patchline/patchline/internal/gitrepo"
+	"github.com/patchline/patchline/internal/patchdiff"
+	"github.com/patchline/patchline/internal/registry"
+)
+
+// Exit codes, as SPEC.md defines them.
+const (
+	ExitOK           = 0
+	ExitFindings     = 1 // the check ran and found problems
+	ExitUsage        = 2 // bad input or usage
+	ExitVerification = 3 // signature, checksum, tampering
+	ExitPrecondition = 4 // installed files are not the base, downgrade, replay, platform
+	ExitConflict     = 5 // a diff does not apply
+	ExitInterrupted  = 6 // an interrupted apply was found
+)
+
+// exitError carries an explicit exit code. A silent one has already told the
+// user everything (a validation report), so main prints nothing more.
+type exitError struct {
+	code   int
+	err    error
+	silent bool
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageError marks bad flags, arguments or input files.
+func usageError(format string, args ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// findings is returned by a check that printed its problems.
+func findings() error { return &exitError{code: ExitFindings, silent: true} }
+
+// ExitCode maps an error to the process exit code. It is the one place
+// where domain errors meet exit codes.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	var cfgErr *config.DecodeError
+	var tagErr *registry.NotReleaseTagError
+	switch {
+	case errors.As(err, &cfgErr), errors.As(err, &tagErr),
+		errors.Is(err, config.ErrNotFound),
+		errors.Is(err, gitrepo.ErrNotRepository),
+		errors.Is(err, registry.ErrUnknownPatch),
+		errors.Is(err, patchdiff.ErrMalformed),
+		errors.Is(err, patchdiff.ErrUnsafePath):
+		return ExitUsage
+	case errors.Is(err, patchdiff.ErrConflict):
+		return ExitConflict
+	}
+	return ExitFindings
+}
+
+// Silent reports whether the error was already explained on the output.
+func Silent(err error) bool {
+	var ee *exitError
+	return errors.As(err, &ee) && ee.silent
+}

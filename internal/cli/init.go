@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/template"
+
+	"github.com/spf13/cobra"
+
+	"github.com/patchline/patchline"
+	"github.com/patchline/patchline/internal/config"
+	"github.com/patchline/patchline/internal/gitrepo"
+	"github.com/patchline/patchline/internal/registry"
+)
+
+// InitOptions are the flags of `patchline init`.
+type InitOptions struct {
+	IO     *IOStreams
+	Repo   RepoFlags
+	Name   string
+	GitHub string
+	Force  bool
+}
+
+// NewCmdInit builds `patchline init`.
+func NewCmdInit(f *Factory, runF func(*InitOptions) error) *cobra.Command {
+	opts := &InitOptions{IO: f.IO}
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Set a product repository up for patchline",
+		Long: `Writes .patchline.toml, the patches/ folder and the GitHub workflow
+.github/workflows/patchline.yml. Existing files are left alone unless --force.`,
+		Example: `  patchline init
+  patchline init --name inventory --github acme/inventory`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return runInit(opts)
+		},
+	}
+	opts.Repo.AddFlags(cmd)
+	cmd.Flags().StringVar(&opts.Name, "name", "", "product name (default: the repository folder's name)")
+	cmd.Flags().StringVar(&opts.GitHub, "github", "", "owner/repo on GitHub (default: from the origin remote)")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite files that exist")
+	return cmd
+}
+
+func runInit(opts *InitOptions) error {
+	repo, err := opts.Repo.Open()
+	if err != nil {
+		return err
+	}
+	root := repo.Root()
+	if root == "" {
+		return usageError("%s is a bare repository: run init in a clone with a work tree", opts.Repo.Dir)
+	}
+	name := opts.Name
+	if name == "" {
+		name = filepath.Base(root)
+	}
+	gh := opts.GitHub
+	if gh == "" {
+		gh = repo.GitHubRemote()
+	}
+	if gh != "" && strings.Count(gh, "/") != 1 {
+		return usageError("--github %q: want owner/repo", gh)
+	}
+	cfg := config.Default(name, gh)
+	workflow, err := renderTemplate(root, "workflow.yml.tmpl", cfg)
+	if err != nil {
+		return err
+	}
+	files := []struct {
+		path string
+		data []byte
+	}{
+		{".patchline.toml", cfg.Encode()},
+		{filepath.Join(registry.Dir, "README.md"), []byte(patchesReadme)},
+		{filepath.Join(".github", "workflows", "patchline.yml"), workflow},
+	}
+	for _, file := range files {
+		full := filepath.Join(root, file.path)
+		if _, err := os.Stat(full); err == nil && !opts.Force {
+			fmt.Fprintf(opts.IO.ErrOut, "kept      %s (exists; --force overwrites)\n", file.path)
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return err
+		}
+		if err := gitrepo.WriteFileAtomic(full, file.data, 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "wrote     %s\n", file.path)
+	}
+	fmt.Fprintln(opts.IO.ErrOut, "\nnext: review [modules] and [release] in .patchline.toml, then\n  git add .patchline.toml patches .github && git commit -m \"Set up patchline\"")
+	return nil
+}
+
+const patchesReadme = `# Patches
+
+Each folder here is one patch between quarterly releases, made by
+` + "`patchline new`" + `: patch.toml is its manifest, patch.diff its fix as
+` + "`git diff --binary --full-index`" + ` of the release tag and the patch branch.
+Run ` + "`patchline list`" + ` for the registry.
+`
+
+// renderTemplate renders a built-in template, or the product repository's
+// own templates/<name> when it has one.
+func renderTemplate(root, name string, data any) ([]byte, error) {
+	text, err := patchline.Template(root, name)
+	if err != nil {
+		return nil, err
+	}
+	t, err := template.New(name).Delims("[[", "]]").Parse(text)
+	if err != nil {
+		return nil, usageError("template %s: %w", name, err)
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, data); err != nil {
+		return nil, fmt.Errorf("template %s: %w", name, err)
+	}
+	return b.Bytes(), nil
+}
+
+

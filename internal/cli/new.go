@@ -1,0 +1,155 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/patchline/patchline/internal/manifest"
+	"github.com/patchline/patchline/internal/registry"
+)
+
+// NewOptions are the flags of `patchline new`.
+type NewOptions struct {
+	IO   *IOStreams
+	Repo RepoFlags
+	JSONFlag
+	Getenv func(string) string
+	Now    func() time.Time
+
+	Base          string
+	Title         string
+	Kind          string
+	Severity      string
+	Urgency       string
+	Modules       []string
+	Cases         []string
+	CVEs          []string
+	Also          []string
+	Summary       string
+	Justification string
+	Risk          string
+	Rollback      string
+	Reported      string
+}
+
+// NewCmdNew builds `patchline new`.
+func NewCmdNew(f *Factory, runF func(*NewOptions) error) *cobra.Command {
+	opts := &NewOptions{IO: f.IO, Getenv: f.Getenv, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "new --base TAG --title TITLE [flags]",
+		Short: "Cut a patch branch from a release tag and write its manifest",
+		Long: `Checks that TAG is a release tag, takes the next free patch id, creates the
+branch patch/<ID> at the tag, checks it out, and commits
+patches/<ID>/patch.toml filled in from the flags.`,
+		Example: `  patchline new --base v2026.3.0 --title "CSV importer drops quoted commas" \
+      --severity critical --kind fix --module importer --case CRM-1
+  patchline new --base v2026.3.0 --title "Heap overflow in parser" --kind security \
+      --severity critical --urgency emergency --cve CVE-2026-1234 \
+      --justification "exploited in the wild" --module parser`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return runNew(opts)
+		},
+	}
+	opts.Repo.AddFlags(cmd)
+	opts.JSONFlag.AddFlags(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Base, "base", "", "release tag the patch starts from (required)")
+	fl.StringVar(&opts.Title, "title", "", "one-line title (required)")
+	fl.StringVar(&opts.Kind, "kind", "fix", "security, fix or performance")
+	fl.StringVar(&opts.Severity, "severity", "moderate", "critical, important, moderate or low")
+	fl.StringVar(&opts.Urgency, "urgency", "scheduled", "scheduled, or emergency for an out-of-band patch (needs --justification)")
+	fl.StringSliceVar(&opts.Modules, "module", nil, "affected module from [modules] (repeatable)")
+	fl.StringSliceVar(&opts.Cases, "case", nil, "customer case id (repeatable)")
+	fl.StringSliceVar(&opts.CVEs, "cve", nil, "CVE id (repeatable)")
+	fl.StringSliceVar(&opts.Also, "also", nil, "release tag of another line that needs the fix (repeatable)")
+	fl.StringVar(&opts.Summary, "summary", "", "what users read in the notes (default: the title)")
+	fl.StringVar(&opts.Justification, "justification", "", "why an emergency patch cannot wait")
+	fl.StringVar(&opts.Risk, "risk", "medium", "regression risk: low, medium or high")
+	fl.StringVar(&opts.Rollback, "rollback", "", "how to undo it (default: patchline rollback <ID>)")
+	fl.StringVar(&opts.Reported, "reported", "", "when the issue was reported, RFC 3339 (default: now)")
+	_ = cmd.MarkFlagRequired("base")
+	_ = cmd.MarkFlagRequired("title")
+	return cmd
+}
+
+func runNew(opts *NewOptions) error {
+	reg, err := opts.Repo.Registry()
+	if err != nil {
+		return err
+	}
+	tags, err := reg.LoadTags()
+	if err != nil {
+		return err
+	}
+	tag, err := tags.ReleaseTag(opts.Base)
+	if err != nil {
+		return err
+	}
+	reported := opts.Now().UTC().Truncate(time.Second)
+	if opts.Reported != "" {
+		if reported, err = time.Parse(time.RFC3339, opts.Reported); err != nil {
+			return usageError("--reported %q: want an RFC 3339 time such as 2026-03-01T09:30:00Z", opts.Reported)
+		}
+	}
+	id, err := reg.NextID(reported.Year())
+	if err != nil {
+		return err
+	}
+	m := &manifest.Manifest{
+		Schema: 1, ID: id, Title: opts.Title, Base: opts.Base, Also: opts.Also,
+		Kind: opts.Kind, Severity: opts.Severity, Urgency: opts.Urgency,
+		Modules: opts.Modules, Cases: opts.Cases, CVEs: opts.CVEs, Reported: reported,
+		Summary: opts.Summary, Justification: opts.Justification, Risk: opts.Risk, Rollback: opts.Rollback,
+	}
+	if m.Summary == "" {
+		m.Summary = m.Title
+	}
+	if m.Rollback == "" {
+		m.Rollback = fmt.Sprintf("patchline rollback %s restores the previous files byte for byte", id)
+	}
+	data := m.Encode()
+	file := path.Join(registry.PatchDir(id), registry.ManifestName)
+	// Decode what we are about to commit: a bad flag value is refused here,
+	// with the manifest's own message, rather than committed.
+	if _, problems := manifest.Decode(file, data); len(problems) > 0 {
+		p := problems[0]
+		msg := p.Message
+		if p.Hint != "" {
+			msg += " (" + p.Hint + ")"
+		}
+		return usageError("%s", msg)
+	}
+	branch := reg.Config.PatchBranchFor(id)
+	author, committer, err := reg.Repo.Identity(opts.Getenv, opts.Now())
+	if err != nil {
+		return err
+	}
+	if err := reg.Repo.CheckoutNewBranch(branch, tag.Commit); err != nil {
+		return err
+	}
+	commit, err := reg.Repo.CommitFiles(map[string][]byte{file: data}, fmt.Sprintf("%s: open patch: %s\n\nPatch-Id: %s\n", id, m.Title, id), author, committer)
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		return writeJSON(opts.IO, map[string]any{"id": id, "branch": branch, "base": opts.Base, "base_commit": tag.Commit.String(), "commit": commit.String(), "manifest": file})
+	}
+	fmt.Fprintln(opts.IO.Out, id)
+	fmt.Fprintf(opts.IO.ErrOut, "created %s at %s (%s) and committed %s\n", branch, opts.Base, tag.Commit.String()[:7], file)
+	fmt.Fprintf(opts.IO.ErrOut, "next: commit the fix on %s, then run `patchline diff` and `patchline validate`\n", branch)
+	return nil
+}
+
+func writeJSON(io *IOStreams, v any) error {
+	enc := json.NewEncoder(io.Out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

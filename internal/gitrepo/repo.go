@@ -1,0 +1,458 @@
+// Package gitrepo is patchline's window on a git repository: tags, branches,
+// trees, blobs and ancestry, read in-process with go-git so that validating a
+// patch never needs a git binary.
+package gitrepo
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	cgformat "github.com/go-git/go-git/v5/plumbing/format/commitgraph/v2"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/object/commitgraph"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+)
+
+// ErrNotRepository is returned by Open for a directory outside any git repository.
+var ErrNotRepository = errors.New("not a git repository")
+
+// Hash is a git object id.
+type Hash = plumbing.Hash
+
+// Repo is an open repository.
+type Repo struct {
+	root  string // the work tree, "" for a bare repository
+	git   *git.Repository
+	nodes commitgraph.CommitNodeIndex
+}
+
+// Open opens the repository that contains dir.
+func Open(dir string) (*Repo, error) {
+	r, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if err != nil {
+		if errors.Is(err, git.ErrRepositoryNotExists) {
+			return nil, fmt.Errorf("%s: %w (run `git init` first, or pass --repo)", dir, ErrNotRepository)
+		}
+		return nil, fmt.Errorf("open repository %s: %w", dir, err)
+	}
+	repo := &Repo{git: r}
+	if wt, err := r.Worktree(); err == nil {
+		repo.root = wt.Filesystem.Root()
+	}
+	repo.nodes = commitgraph.NewObjectCommitNodeIndex(r.Storer)
+	if fs, ok := r.Storer.(*filesystem.Storage); ok {
+		// A commit-graph file (written by `git gc` and `git commit-graph write`)
+		// makes ancestry walks an order of magnitude cheaper; use it when present.
+		if idx, err := cgformat.OpenChainOrFileIndex(fs.Filesystem()); err == nil {
+			repo.nodes = commitgraph.NewGraphCommitNodeIndex(idx, r.Storer)
+		}
+	}
+	return repo, nil
+}
+
+// Root is the work tree's top directory, "" for a bare repository.
+func (r *Repo) Root() string { return r.root }
+
+// Tag is a tag peeled to the commit it names.
+type Tag struct {
+	Name      string
+	Commit    Hash
+	Annotated bool
+	Signed    bool // an annotated tag carrying a PGP or SSH signature
+	object    *object.Tag
+}
+
+// Tags lists every tag that points (possibly through tag objects) at a commit,
+// sorted by name.
+func (r *Repo) Tags() ([]Tag, error) {
+	iter, err := r.git.Tags()
+	if err != nil {
+		return nil, fmt.Errorf("list tags: %w", err)
+	}
+	var tags []Tag
+	err = iter.ForEach(func(ref *plumbing.Reference) error {
+		t := Tag{Name: ref.Name().Short(), Commit: ref.Hash()}
+		if obj, err := r.git.TagObject(ref.Hash()); err == nil {
+			c, err := obj.Commit()
+			if err != nil {
+				return nil // a tag of a tree or blob is not a release
+			}
+			t.Commit, t.Annotated, t.Signed, t.object = c.Hash, true, obj.PGPSignature != "", obj
+		}
+		tags = append(tags, t)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list tags: %w", err)
+	}
+	sort.Slice(tags, func(i, j int) bool { return tags[i].Name < tags[j].Name })
+	return tags, nil
+}
+
+// VerifyTag checks an annotated tag's PGP signature against an armored key ring.
+func (t Tag) VerifyTag(armoredKeyRing string) error {
+	if t.object == nil || !t.Signed {
+		return fmt.Errorf("tag %s is not signed", t.Name)
+	}
+	if _, err := t.object.Verify(armoredKeyRing); err != nil {
+		return fmt.Errorf("tag %s: bad signature: %w", t.Name, err)
+	}
+	return nil
+}
+
+// Ref is a branch tip.
+type Ref struct {
+	Name   string // short name, e.g. patch/PL-2026-0001 (remote branches without their remote)
+	Full   string // refs/heads/… or refs/remotes/origin/…
+	Commit Hash
+	Remote bool
+}
+
+// Branches lists local branches, then branches of the remote "origin" that
+// have no local branch of the same name, whose short name starts with prefix.
+func (r *Repo) Branches(prefix string) ([]Ref, error) {
+	iter, err := r.git.References()
+	if err != nil {
+		return nil, fmt.Errorf("list branches: %w", err)
+	}
+	local := map[string]Ref{}
+	remote := map[string]Ref{}
+	err = iter.ForEach(func(ref *plumbing.Reference) error {
+		if ref.Type() != plumbing.HashReference {
+			return nil
+		}
+		name := ref.Name()
+		switch {
+		case name.IsBranch():
+			if s := name.Short(); strings.HasPrefix(s, prefix) {
+				local[s] = Ref{Name: s, Full: name.String(), Commit: ref.Hash()}
+			}
+		case name.IsRemote() && strings.HasPrefix(name.String(), "refs/remotes/origin/"):
+			s := strings.TrimPrefix(name.String(), "refs/remotes/origin/")
+			if s != "HEAD" && strings.HasPrefix(s, prefix) {
+				remote[s] = Ref{Name: s, Full: name.String(), Commit: ref.Hash(), Remote: true}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list branches: %w", err)
+	}
+	for s, ref := range remote {
+		if _, ok := local[s]; !ok {
+			local[s] = ref
+		}
+	}
+	out := make([]Ref, 0, len(local))
+	for _, ref := range local {
+		out = append(out, ref)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Branch finds a branch by short name, local first, then origin's.
+func (r *Repo) Branch(name string) (Ref, bool, error) {
+	for _, full := range []string{"refs/heads/" + name, "refs/remotes/origin/" + name} {
+		ref, err := r.git.Reference(plumbing.ReferenceName(full), true)
+		if errors.Is(err, plumbing.ErrReferenceNotFound) {
+			continue
+		}
+		if err != nil {
+			return Ref{}, false, fmt.Errorf("read %s: %w", full, err)
+		}
+		return Ref{Name: name, Full: full, Commit: ref.Hash(), Remote: strings.HasPrefix(full, "refs/remotes/")}, true, nil
+	}
+	return Ref{}, false, nil
+}
+
+// Head returns the checked-out branch's short name ("" when detached) and commit.
+func (r *Repo) Head() (string, Hash, error) {
+	ref, err := r.git.Head()
+	if err != nil {
+		return "", plumbing.ZeroHash, fmt.Errorf("read HEAD: %w", err)
+	}
+	if ref.Name().IsBranch() {
+		return ref.Name().Short(), ref.Hash(), nil
+	}
+	return "", ref.Hash(), nil
+}
+
+// Resolve turns a revision (tag, branch, hash) into a commit id.
+func (r *Repo) Resolve(rev string) (Hash, error) {
+	h, err := r.git.ResolveRevision(plumbing.Revision(rev))
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("resolve %s: %w", rev, err)
+	}
+	return *h, nil
+}
+
+// Commit reads a commit object.
+func (r *Repo) Commit(h Hash) (*object.Commit, error) {
+	c, err := r.git.CommitObject(h)
+	if err != nil {
+		return nil, fmt.Errorf("read commit %s: %w", h, err)
+	}
+	return c, nil
+}
+
+// Tree reads a commit's tree.
+func (r *Repo) Tree(commit Hash) (*object.Tree, error) {
+	c, err := r.Commit(commit)
+	if err != nil {
+		return nil, err
+	}
+	t, err := c.Tree()
+	if err != nil {
+		return nil, fmt.Errorf("read tree of %s: %w", commit, err)
+	}
+	return t, nil
+}
+
+// File is one blob of a tree.
+type File struct {
+	Path string
+	Mode filemode.FileMode
+	Hash Hash
+}
+
+// ReadFile returns the contents of path at commit; ok is false when absent.
+func (r *Repo) ReadFile(commit Hash, p string) (data []byte, ok bool, err error) {
+	t, err := r.Tree(commit)
+	if err != nil {
+		return nil, false, err
+	}
+	return ReadTreeFile(t, p)
+}
+
+// ReadTreeFile returns the contents of path in a tree; ok is false when absent
+// or when the path names a directory.
+func ReadTreeFile(t *object.Tree, p string) (data []byte, ok bool, err error) {
+	e, err := t.FindEntry(p)
+	if err != nil {
+		if errors.Is(err, object.ErrEntryNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
+			return nil, false, nil
+		}
+		return nil, false, fmt.Errorf("find %s: %w", p, err)
+	}
+	if !e.Mode.IsFile() {
+		return nil, false, nil
+	}
+	data, err = readBlob(t, e.Hash)
+	if err != nil {
+		return nil, false, fmt.Errorf("read %s: %w", p, err)
+	}
+	return data, true, nil
+}
+
+func readBlob(t *object.Tree, h Hash) ([]byte, error) {
+	f, err := t.TreeEntryFile(&object.TreeEntry{Hash: h, Mode: filemode.Regular})
+	if err != nil {
+		return nil, err
+	}
+	rd, err := f.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	return io.ReadAll(rd)
+}
+
+// ListDir lists the names of the entries directly inside dir at a tree, with
+// whether each is a directory.
+func ListDir(t *object.Tree, dir string) (map[string]bool, error) {
+	sub := t
+	if dir != "" && dir != "." {
+		var err error
+		sub, err = t.Tree(dir)
+		if err != nil {
+			if errors.Is(err, object.ErrDirectoryNotFound) || errors.Is(err, object.ErrEntryNotFound) {
+				return map[string]bool{}, nil
+			}
+			return nil, fmt.Errorf("read %s: %w", dir, err)
+		}
+	}
+	out := make(map[string]bool, len(sub.Entries))
+	for _, e := range sub.Entries {
+		out[e.Name] = e.Mode == filemode.Dir
+	}
+	return out, nil
+}
+
+// CreateBranch points refs/heads/name at commit; it refuses to move an existing branch.
+func (r *Repo) CreateBranch(name string, commit Hash) error {
+	ref := plumbing.NewBranchReferenceName(name)
+	if _, err := r.git.Reference(ref, false); err == nil {
+		return fmt.Errorf("branch %s already exists", name)
+	}
+	if err := r.git.Storer.SetReference(plumbing.NewHashReference(ref, commit)); err != nil {
+		return fmt.Errorf("create branch %s: %w", name, err)
+	}
+	return nil
+}
+
+// Identity is who a commit is by, taken as git takes it: the GIT_AUTHOR_* and
+// GIT_COMMITTER_* variables first, then user.name and user.email.
+func (r *Repo) Identity(getenv func(string) string, now time.Time) (author, committer *object.Signature, err error) {
+	cfg, err := r.git.ConfigScoped(config.SystemScope)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read git config: %w", err)
+	}
+	sig := func(kind string) (*object.Signature, error) {
+		s := &object.Signature{Name: cfg.User.Name, Email: cfg.User.Email, When: now}
+		if kind == "COMMITTER" && cfg.Committer.Name != "" {
+			s.Name, s.Email = cfg.Committer.Name, cfg.Committer.Email
+		}
+		if kind == "AUTHOR" && cfg.Author.Name != "" {
+			s.Name, s.Email = cfg.Author.Name, cfg.Author.Email
+		}
+		if v := getenv("GIT_" + kind + "_NAME"); v != "" {
+			s.Name = v
+		}
+		if v := getenv("GIT_" + kind + "_EMAIL"); v != "" {
+			s.Email = v
+		}
+		if v := getenv("GIT_" + kind + "_DATE"); v != "" {
+			when, err := ParseGitDate(v)
+			if err != nil {
+				return nil, fmt.Errorf("GIT_%s_DATE: %w", kind, err)
+			}
+			s.When = when
+		}
+		if s.Name == "" || s.Email == "" {
+			return nil, errors.New("no git identity: run `git config --global user.name \"Your Name\"` and `git config --global user.email you@example.com`")
+		}
+		return s, nil
+	}
+	if author, err = sig("AUTHOR"); err != nil {
+		return nil, nil, err
+	}
+	if committer, err = sig("COMMITTER"); err != nil {
+		return nil, nil, err
+	}
+	return author, committer, nil
+}
+
+// ParseGitDate reads the date forms git accepts in GIT_*_DATE that scripts use:
+// RFC 3339, RFC 2822, and "@<unix seconds> [+zone]".
+func ParseGitDate(v string) (time.Time, error) {
+	if strings.HasPrefix(v, "@") {
+		var secs int64
+		var zone string
+		n, _ := fmt.Sscanf(v, "@%d %s", &secs, &zone)
+		if n >= 1 {
+			return time.Unix(secs, 0).UTC(), nil
+		}
+	}
+	for _, layout := range []string{time.RFC3339, time.RFC1123Z, "Mon, 2 Jan 2006 15:04:05 -0700", "2006-01-02 15:04:05 -0700", "2006-01-02T15:04:05"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("unrecognised date %q (use RFC 3339, e.g. 2026-03-01T12:00:00Z)", v)
+}
+
+// CheckoutNewBranch creates branch at commit and checks it out, as
+// `git switch -c branch commit` does; it refuses when tracked files have
+// uncommitted changes.
+func (r *Repo) CheckoutNewBranch(branch string, commit Hash) error {
+	wt, err := r.git.Worktree()
+	if err != nil {
+		return fmt.Errorf("no work tree to check %s out into: %w", branch, err)
+	}
+	err = wt.Checkout(&git.CheckoutOptions{Branch: plumbing.NewBranchReferenceName(branch), Hash: commit, Create: true, Keep: false})
+	if errors.Is(err, git.ErrUnstagedChanges) {
+		return fmt.Errorf("cannot switch to %s: the work tree has uncommitted changes; commit or stash them first", branch)
+	}
+	if err != nil {
+		return fmt.Errorf("check out %s: %w", branch, err)
+	}
+	return nil
+}
+
+// CommitFiles writes files (path relative to the work tree -> contents) into the
+// work tree, stages exactly them and commits on the current branch.
+func (r *Repo) CommitFiles(files map[string][]byte, message string, author, committer *object.Signature) (Hash, error) {
+	wt, err := r.git.Worktree()
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("no work tree: %w", err)
+	}
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		full := path.Join(r.root, p)
+		if err := os.MkdirAll(path.Dir(full), 0o755); err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if err := WriteFileAtomic(full, files[p], 0o644); err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if _, err := wt.Add(p); err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("stage %s: %w", p, err)
+		}
+	}
+	h, err := wt.Commit(message, &git.CommitOptions{Author: author, Committer: committer})
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("commit: %w", err)
+	}
+	return h, nil
+}
+
+// WriteFileAtomic writes data to a temporary file beside name and renames it
+// into place, so a crash never leaves a half-written file.
+func WriteFileAtomic(name string, data []byte, perm os.FileMode) error {
+	f, err := os.CreateTemp(path.Dir(name), "."+path.Base(name)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	tmp := f.Name()
+	_, werr := f.Write(data)
+	if werr == nil {
+		werr = f.Sync()
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Chmod(tmp, perm)
+	}
+	if werr == nil {
+		werr = os.Rename(tmp, name)
+	}
+	if werr != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", name, werr)
+	}
+	return nil
+}
+
+// GitHubRemote returns "owner/repo" when the origin remote is on GitHub.
+func (r *Repo) GitHubRemote() string {
+	rem, err := r.git.Remote("origin")
+	if err != nil || len(rem.Config().URLs) == 0 {
+		return ""
+	}
+	u := rem.Config().URLs[0]
+	for _, prefix := range []string{"https://github.com/", "git@github.com:", "ssh://git@github.com/"} {
+		if rest, ok := strings.CutPrefix(u, prefix); ok {
+			rest = strings.TrimSuffix(strings.TrimSuffix(rest, "/"), ".git")
+			if strings.Count(rest, "/") == 1 {
+				return rest
+			}
+		}
+	}
+	return ""
+}

@@ -1,0 +1,205 @@
+package gitrepo
+
+import (
+	"container/heap"
+	"fmt"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing/object/commitgraph"
+)
+
+// slop is how many extra commits a walk looks at after it thinks it is done,
+// as git does, so that a little clock skew between commits does not cut a
+// walk short.
+const slop = 5
+
+// skew is how far a commit's time may lie below its descendants' before a
+// reachability walk stops looking for it.
+const skew = 24 * time.Hour
+
+type queued struct {
+	node  commitgraph.CommitNode
+	when  time.Time
+	flags uint8
+}
+
+// nodeQueue pops the newest commit first.
+type nodeQueue []*queued
+
+func (q nodeQueue) Len() int           { return len(q) }
+func (q nodeQueue) Less(i, j int) bool { return q[i].when.After(q[j].when) }
+func (q nodeQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *nodeQueue) Push(x any)        { *q = append(*q, x.(*queued)) }
+func (q *nodeQueue) Pop() any {
+	old := *q
+	it := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return it
+}
+
+const (
+	fromTip  uint8 = 1
+	fromBase uint8 = 2
+)
+
+// Range returns the commits reachable from tip but not from base, newest
+// first (what `git rev-list base..tip` lists), and whether base is an
+// ancestor of tip (or tip itself). The walk stops as soon as every commit
+// left to look at is reachable from base, so it costs about as many commits
+// as the range holds, not the whole history.
+func (r *Repo) Range(base, tip Hash) (commits []Hash, descends bool, err error) {
+	flags := map[Hash]uint8{}
+	q := &nodeQueue{}
+	push := func(h Hash, f uint8) error {
+		old, seen := flags[h]
+		if old|f == old && seen {
+			return nil
+		}
+		flags[h] = old | f
+		if seen {
+			// Already queued or done: re-queue so the new flag reaches its parents.
+			if old&fromBase == 0 && f&fromBase != 0 {
+				n, err := r.nodes.Get(h)
+				if err != nil {
+					return fmt.Errorf("read commit %s: %w", h, err)
+				}
+				heap.Push(q, &queued{node: n, when: n.CommitTime(), flags: fromBase})
+			}
+			return nil
+		}
+		n, err := r.nodes.Get(h)
+		if err != nil {
+			return fmt.Errorf("read commit %s: %w", h, err)
+		}
+		heap.Push(q, &queued{node: n, when: n.CommitTime(), flags: f})
+		return nil
+	}
+	if err := push(base, fromBase); err != nil {
+		return nil, false, err
+	}
+	if err := push(tip, fromTip); err != nil {
+		return nil, false, err
+	}
+	interesting := func() bool {
+		for _, it := range *q {
+			if flags[it.node.ID()]&fromBase == 0 {
+				return true
+			}
+		}
+		return false
+	}
+	extra := slop
+	emitted := map[Hash]bool{}
+	for q.Len() > 0 {
+		if !interesting() {
+			if extra == 0 {
+				break
+			}
+			extra--
+		}
+		it := heap.Pop(q).(*queued)
+		h := it.node.ID()
+		f := flags[h]
+		if f&fromBase != 0 {
+			if f&fromTip != 0 && h == base {
+				descends = true
+			}
+			for _, p := range it.node.ParentHashes() {
+				if err := push(p, fromBase); err != nil {
+					return nil, false, err
+				}
+			}
+			continue
+		}
+		if !emitted[h] {
+			emitted[h] = true
+			commits = append(commits, h)
+		}
+		for _, p := range it.node.ParentHashes() {
+			if err := push(p, fromTip); err != nil {
+				return nil, false, err
+			}
+		}
+	}
+	if flags[base]&fromTip != 0 {
+		descends = true
+	}
+	// A commit first walked as the tip's and later found reachable from base
+	// is not in the range.
+	out := commits[:0]
+	for _, h := range commits {
+		if flags[h]&fromBase == 0 {
+			out = append(out, h)
+		}
+	}
+	return out, descends, nil
+}
+
+// Reach answers "is this commit reachable from these tips?" for many
+// questions against the same tips, walking each part of history once.
+type Reach struct {
+	repo    *Repo
+	q       nodeQueue
+	visited map[Hash]bool
+}
+
+// NewReach starts a reachability index over the history of tips.
+func (r *Repo) NewReach(tips ...Hash) (*Reach, error) {
+	rc := &Reach{repo: r, visited: map[Hash]bool{}}
+	for _, t := range tips {
+		if err := rc.push(t); err != nil {
+			return nil, err
+		}
+	}
+	return rc, nil
+}
+
+func (rc *Reach) push(h Hash) error {
+	if rc.visited[h] {
+		return nil
+	}
+	rc.visited[h] = true
+	n, err := rc.repo.nodes.Get(h)
+	if err != nil {
+		return fmt.Errorf("read commit %s: %w", h, err)
+	}
+	heap.Push(&rc.q, &queued{node: n, when: n.CommitTime()})
+	return nil
+}
+
+// Contains reports whether commit is reachable from the tips. It walks
+// history newest first until it passes the commit's time by a day of skew.
+func (rc *Reach) Contains(commit Hash) (bool, error) {
+	if rc.visited[commit] {
+		return true, nil
+	}
+	n, err := rc.repo.nodes.Get(commit)
+	if err != nil {
+		return false, fmt.Errorf("read commit %s: %w", commit, err)
+	}
+	stop := n.CommitTime().Add(-skew)
+	for rc.q.Len() > 0 && !rc.q[0].when.Before(stop) {
+		it := heap.Pop(&rc.q).(*queued)
+		for _, p := range it.node.ParentHashes() {
+			if err := rc.push(p); err != nil {
+				return false, err
+			}
+		}
+		if rc.visited[commit] {
+			return true, nil
+		}
+	}
+	return rc.visited[commit], nil
+}
+
+// IsAncestor reports whether a is an ancestor of b (or b itself).
+func (r *Repo) IsAncestor(a, b Hash) (bool, error) {
+	if a == b {
+		return true, nil
+	}
+	rc, err := r.NewReach(b)
+	if err != nil {
+		return false, err
+	}
+	return rc.Contains(a)
+}

@@ -1,0 +1,70 @@
+package gitrepo_test
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/patchline/patchline/internal/gitrepo"
+	"github.com/patchline/patchline/internal/repotest"
+)
+
+func TestRangeAndReach(t *testing.T) {
+	t.Parallel()
+	r := repotest.New(t)
+	c0 := r.Commit("c0", map[string]string{"a.txt": "0\n"})
+	tag := r.Commit("c1", map[string]string{"a.txt": "1\n"})
+	r.Tag("v1.0.0")
+	c2 := r.Commit("c2", map[string]string{"a.txt": "2\n"})
+	c3 := r.Commit("c3", map[string]string{"a.txt": "3\n"})
+
+	r.SwitchNew("patch/at-tag", tag)
+	p1 := r.Commit("p1", map[string]string{"b.txt": "p1\n"})
+	p2 := r.Commit("p2", map[string]string{"b.txt": "p2\n"})
+
+	r.SwitchNew("patch/late", c3)
+	late := r.Commit("late", map[string]string{"b.txt": "late\n"})
+
+	r.SwitchNew("patch/early", c0)
+	early := r.Commit("early", map[string]string{"b.txt": "early\n"})
+
+	tests := []struct {
+		name     string
+		tip      gitrepo.Hash
+		want     []gitrepo.Hash
+		descends bool
+	}{
+		{"cut at the tag", p2, []gitrepo.Hash{p2, p1}, true},
+		{"cut from a later tip", late, []gitrepo.Hash{late, c3, c2}, true},
+		{"cut before the tag", early, []gitrepo.Hash{early}, false},
+		{"the tag itself", tag, nil, true},
+	}
+	for _, tt := range tests {
+		got, descends, err := r.Repo.Range(tag, tt.tip)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if !reflect.DeepEqual(got, tt.want) || descends != tt.descends {
+			t.Errorf("%s: Range = %v, %v; want %v, %v", tt.name, got, descends, tt.want, tt.descends)
+		}
+	}
+
+	reach, err := r.Repo.NewReach(c3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for h, want := range map[gitrepo.Hash]bool{c2: true, c0: true, tag: true, p1: false, late: false, early: false} {
+		got, err := reach.Contains(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("main contains %s = %v, want %v", h, got, want)
+		}
+	}
+	if ok, _ := r.Repo.IsAncestor(tag, p2); !ok {
+		t.Errorf("IsAncestor(tag, p2) = false, want true")
+	}
+	if ok, _ := r.Repo.IsAncestor(p2, tag); ok {
+		t.Errorf("IsAncestor(p2, tag) = true, want false")
+	}
+}
