@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"strconv"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"

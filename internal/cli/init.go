@@ -126,5 +126,3 @@ func renderTemplate(root, name string, data any) ([]byte, error) {
 	}
 	return b.Bytes(), nil
 }
-
-

@@ -2,8 +2,8 @@ package cli
 
 import (
 	"fmt"
-	"path/filepath"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"

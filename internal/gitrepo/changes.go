@@ -106,7 +106,7 @@ func (s TreeSource) Lookup(p string) ([]byte, patchdiff.Mode, bool, error) {
 	if e.Mode == filemode.Dir || e.Mode == filemode.Submodule {
 		return nil, patchdiff.Mode(e.Mode), false, nil
 	}
-	data, err := readBlob(s.Tree, e.Hash)
+	data, err := readBlob(s.Tree, e)
 	if err != nil {
 		return nil, 0, false, fmt.Errorf("read %s: %w", p, err)
 	}

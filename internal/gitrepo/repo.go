@@ -248,15 +248,15 @@ func ReadTreeFile(t *object.Tree, p string) (data []byte, ok bool, err error) {
 	if !e.Mode.IsFile() {
 		return nil, false, nil
 	}
-	data, err = readBlob(t, e.Hash)
+	data, err = readBlob(t, e)
 	if err != nil {
 		return nil, false, fmt.Errorf("read %s: %w", p, err)
 	}
 	return data, true, nil
 }
 
-func readBlob(t *object.Tree, h Hash) ([]byte, error) {
-	f, err := t.TreeEntryFile(&object.TreeEntry{Hash: h, Mode: filemode.Regular})
+func readBlob(t *object.Tree, e *object.TreeEntry) ([]byte, error) {
+	f, err := t.TreeEntryFile(e)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bluekeyes/go-gitdiff/gitdiff"
+
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/patchdiff"
 	"github.com/patchline/patchline/internal/registry"
@@ -235,8 +237,8 @@ func (v *Validator) staleBase(s *State, base, line, own string) []Finding {
 			Message: fmt.Sprintf("base %s is stale: %s released on the %s line since", base, joinMax(newer, 3), line),
 			Hint:    fmt.Sprintf("rebase onto the newest release: git rebase --onto %s %s %s, set base = %q, then run `patchline diff`", newest, base, branch, newest)}}
 	}
-	if ref, ok, err := v.Repo.Branch(own); err == nil && ok && ref.Commit != s.BaseTag.Commit {
-		if moved, err := v.Repo.IsAncestor(s.BaseTag.Commit, ref.Commit); err == nil && moved {
+	if ref, ok := v.place(own); ok && ref.Commit != s.BaseTag.Commit {
+		if moved, err := v.contains(ref, s.BaseTag.Commit); err == nil && moved {
 			return []Finding{{Code: CodeBranchStale, Rule: "branch.stale-base", Severity: Error, File: p.ManifestPath, Line: ln, Col: col,
 				Message: fmt.Sprintf("%s has moved past %s: another patch merged into the line and will be released first", own, base),
 				Hint:    fmt.Sprintf("once its patch-level tag is out, rebase onto it: git rebase --onto <new tag> %s %s, and set base to that tag", base, branch)}}

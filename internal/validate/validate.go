@@ -58,10 +58,10 @@ type Validator struct {
 	// empty means a signature's presence is checked, not its validity.
 	KeyRing string
 
-	tags        *registry.Tags
-	reach       map[string]*gitrepo.Reach
-	places      []gitrepo.Ref
-	ids         map[string][]string // manifest id -> folders declaring it, across branches
+	tags   *registry.Tags
+	reach  map[string]*gitrepo.Reach
+	places []gitrepo.Ref
+	ids    map[string][]string // manifest id -> folders declaring it, across branches
 }
 
 // New prepares a validator.
@@ -87,7 +87,6 @@ func New(reg *registry.Registry, now time.Time) (*Validator, error) {
 	return v, nil
 }
 
-
 func (v *Validator) reachOf(ref gitrepo.Ref) (*gitrepo.Reach, error) {
 	if rc, ok := v.reach[ref.Full]; ok {
 		return rc, nil
@@ -98,6 +97,26 @@ func (v *Validator) reachOf(ref gitrepo.Ref) (*gitrepo.Reach, error) {
 	}
 	v.reach[ref.Full] = rc
 	return rc, nil
+}
+
+// place finds a main-line or maintenance branch by name.
+func (v *Validator) place(name string) (gitrepo.Ref, bool) {
+	for _, p := range v.places {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return gitrepo.Ref{}, false
+}
+
+// contains reports whether commit is reachable from ref, sharing one walk
+// per ref across every patch of the run.
+func (v *Validator) contains(ref gitrepo.Ref, commit gitrepo.Hash) (bool, error) {
+	rc, err := v.reachOf(ref)
+	if err != nil {
+		return false, err
+	}
+	return rc.Contains(commit)
 }
 
 // Run validates the patches and returns the report. An error is returned

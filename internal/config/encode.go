@@ -1,0 +1,117 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/patchline/patchline/internal/manifest"
+	tt "github.com/patchline/patchline/internal/manifest/stricttoml"
+)
+
+// Encode writes the config as `patchline init` does: every table, in the
+// order of SPEC.md, with a comment on what is not obvious and commented-out
+// examples for optional keys left empty. The same config gives the same
+// bytes, and Decode reads them back as the same config.
+func (c *Config) Encode() []byte {
+	var b bytes.Buffer
+	kv := func(key, value string) { fmt.Fprintf(&b, "%s = %s\n", key, value) }
+	str := func(key, value string) {
+		if value != "" {
+			kv(key, tt.String(value))
+		}
+	}
+	list := func(key string, values []string) {
+		if len(values) > 0 {
+			kv(key, tt.Strings(values))
+		}
+	}
+	comment := func(lines ...string) {
+		for _, l := range lines {
+			fmt.Fprintf(&b, "# %s\n", l)
+		}
+	}
+	orExample := func(key, value, example string) {
+		if value != "" {
+			kv(key, tt.String(value))
+		} else {
+			comment(example)
+		}
+	}
+
+	comment("patchline repository configuration. Patches live in patches/<ID>/.")
+
+	b.WriteString("\n[project]\n")
+	str("name", c.Project.Name)
+	comment("owner/repo on GitHub")
+	str("github", c.Project.GitHub)
+
+	b.WriteString("\n[release]\n")
+	comment("Go regular expressions for release tags and quarterly release tags.")
+	str("tags", c.Release.Tags)
+	str("quarterly", c.Release.Quarterly)
+	comment(`Supported release lines: a quarterly tag without its last number, e.g. "v2026.3".`)
+	kv("lines", tt.Strings(c.Release.Lines))
+	comment("Whether a release tag must carry a valid signature, and the public keys to check it with.")
+	kv("signed_tags", fmt.Sprint(c.Release.SignedTags))
+	orExample("tag_keys", c.Release.TagKeys, `tag_keys = "keys/release-signers.asc"`)
+	comment("Branch names: patch_branch + id, maintenance_branch + release line.")
+	str("patch_branch", c.Release.PatchBranch)
+	str("maintenance_branch", c.Release.MaintenanceBranch)
+	str("main_branch", c.Release.MainBranch)
+
+	b.WriteString("\n[ids]\n")
+	comment("Patch ids are <prefix>-<year>-<sequence>, e.g. PL-2026-0007.")
+	str("prefix", c.IDs.Prefix)
+
+	b.WriteString("\n[modules]\n")
+	comment("module name = path globs (** crosses directories). A patch's modules",
+		"must cover every path its diff touches. For example:",
+		`importer = ["internal/importer/**", "cmd/importer/**"]`)
+	for _, name := range sortedKeys(c.Modules) {
+		kv(tt.Key(name), tt.Strings(c.Modules[name]))
+	}
+
+	b.WriteString("\n[build]\n")
+	comment(strings.Join(Builders, " | "))
+	str("builder", c.Build.Builder)
+	list("packages", c.Build.Packages)
+	comment("os/arch, as `go tool dist list` prints them")
+	list("platforms", c.Build.Platforms)
+	orExample("command", c.Build.Command, `command = "make dist" (with builder = "command")`)
+	if len(c.Build.Artifacts) > 0 {
+		kv("artifacts", tt.Strings(c.Build.Artifacts))
+	} else {
+		comment(`artifacts = ["dist/**"]`)
+	}
+
+	b.WriteString("\n[qa]\n")
+	comment("GitHub users or org/team whose approval counts, and how many approvals are needed.")
+	kv("reviewers", tt.Strings(c.QA.Reviewers))
+	if c.QA.Approvals != 0 {
+		kv("approvals", fmt.Sprint(c.QA.Approvals))
+	}
+
+	b.WriteString("\n[sla]\n")
+	comment("Longest time from reported to a signed bundle, per severity (units h, d, w).")
+	sev := sortedKeys(c.SLA)
+	slices.SortStableFunc(sev, func(a, b string) int { return manifest.SeverityRank(a) - manifest.SeverityRank(b) })
+	for _, s := range sev {
+		kv(tt.Key(s), tt.String(c.SLA[s]))
+	}
+
+	b.WriteString("\n[sign]\n")
+	comment("cosign key: a file, env://VAR or a KMS URI.")
+	orExample("key", c.Sign.Key, `key = "cosign.key"`)
+	return b.Bytes()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
