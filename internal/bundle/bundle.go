@@ -59,6 +59,8 @@ var (
 	// ErrCorrupt: the bundle is not well formed: bad magic, sizes that do
 	// not add up, a bad path or value, a checksum mismatch.
 	ErrCorrupt = errors.New("corrupt bundle")
+	// ErrNotBundle: the file is not a patchline bundle at all.
+	ErrNotBundle = errors.New("not a patchline bundle")
 	// ErrUnsupported: a well-formed bundle of a format version this
 	// patchline does not read.
 	ErrUnsupported = errors.New("unsupported bundle version")
@@ -278,15 +280,12 @@ type Bundle struct {
 // Read opens a bundle of size bytes: it checks the checksum over the whole
 // file first, so nothing of a damaged bundle is trusted, then the metadata.
 func Read(r io.ReaderAt, size int64) (*Bundle, error) {
-	if size < headerSize+checksumSize {
-		return nil, fmt.Errorf("%w: %d bytes is too short for a bundle", ErrCorrupt, size)
-	}
 	var hdr [headerSize]byte
-	if _, err := r.ReadAt(hdr[:], 0); err != nil {
-		return nil, fmt.Errorf("%w: read header: %v", ErrCorrupt, err)
+	if n, _ := r.ReadAt(hdr[:], 0); n < len(Magic) || string(hdr[:len(Magic)]) != Magic {
+		return nil, fmt.Errorf("%w (bad magic)", ErrNotBundle)
 	}
-	if string(hdr[:8]) != Magic {
-		return nil, fmt.Errorf("%w: not a patchline bundle (bad magic)", ErrCorrupt)
+	if size < headerSize+checksumSize {
+		return nil, fmt.Errorf("%w: %d bytes is too short for a bundle (truncated?)", ErrCorrupt, size)
 	}
 	if hdr[8] != Version {
 		return nil, fmt.Errorf("%w: version %d, this patchline reads version %d", ErrUnsupported, hdr[8], Version)

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/patchline/patchline/internal/bundle"
 	"github.com/patchline/patchline/internal/config"
+	"github.com/patchline/patchline/internal/delta"
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/patchdiff"
 	"github.com/patchline/patchline/internal/registry"
@@ -68,6 +70,12 @@ func ExitCode(err error) int {
 		return ExitUsage
 	case errors.Is(err, patchdiff.ErrConflict):
 		return ExitConflict
+	case errors.Is(err, bundle.ErrNotBundle), errors.Is(err, bundle.ErrUnsupported):
+		return ExitUsage
+	case errors.Is(err, bundle.ErrCorrupt), errors.Is(err, delta.ErrCorrupt):
+		return ExitVerification
+	case errors.Is(err, delta.ErrMismatch):
+		return ExitPrecondition
 	}
 	return ExitFindings
 }
