@@ -1,3 +1,5 @@
+//go:build patchline_pending_delta
+
 package cli
 
 import (

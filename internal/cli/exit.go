@@ -6,7 +6,6 @@ import (
 
 	"github.com/patchline/patchline/internal/bundle"
 	"github.com/patchline/patchline/internal/config"
-	"github.com/patchline/patchline/internal/delta"
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/patchdiff"
 	"github.com/patchline/patchline/internal/registry"
@@ -72,10 +71,8 @@ func ExitCode(err error) int {
 		return ExitConflict
 	case errors.Is(err, bundle.ErrNotBundle), errors.Is(err, bundle.ErrUnsupported):
 		return ExitUsage
-	case errors.Is(err, bundle.ErrCorrupt), errors.Is(err, delta.ErrCorrupt):
+	case errors.Is(err, bundle.ErrCorrupt):
 		return ExitVerification
-	case errors.Is(err, delta.ErrMismatch):
-		return ExitPrecondition
 	}
 	return ExitFindings
 }

@@ -36,8 +36,6 @@ push, and ships them to customers as signed binary deltas.`,
 		NewCmdValidate(f, nil),
 		NewCmdList(f, nil),
 		NewCmdShow(f, nil),
-		NewCmdBuild(f, nil),
-		NewCmdDelta(f),
 		NewCmdDemo(f, nil),
 	)
 	return root
