@@ -20,6 +20,9 @@ func ParseDuration(s string) (time.Duration, error) {
 	if s == "" {
 		return 0, errors.New(`invalid duration "": write a number and a unit, e.g. "48h", "7d", "2w"`)
 	}
+	if s == "0" {
+		return 0, nil
+	}
 	var total float64
 	var rest strings.Builder // the parts time.ParseDuration reads
 	for r := s; r != ""; {

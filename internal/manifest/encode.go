@@ -21,7 +21,7 @@ func (m *Manifest) Encode() []byte {
 	kv("schema", fmt.Sprint(m.Schema))
 	kv("id", tt.String(m.ID))
 	kv("title", tt.String(m.Title))
-	comment("the release tag the patch branch was cut from; also: other release lines it must reach")
+	comment("the release tag the patch branch was cut from")
 	kv("base", tt.String(m.Base))
 	if len(m.Also) > 0 {
 		kv("also", tt.Strings(m.Also))
@@ -32,7 +32,7 @@ func (m *Manifest) Encode() []byte {
 	kv("severity", tt.String(m.Severity))
 	comment(UrgencyEmergency + " (out of band, needs a justification) | " + UrgencyScheduled)
 	kv("urgency", tt.String(m.Urgency))
-	comment("names from [modules] in .patchline.toml; together they cover every path the diff touches")
+	comment("names from [modules] in .patchline.toml, covering every path the diff touches")
 	kv("modules", tt.Strings(m.Modules))
 	if len(m.Cases) > 0 {
 		kv("cases", tt.Strings(m.Cases))

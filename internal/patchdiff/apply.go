@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 
 	"github.com/bluekeyes/go-gitdiff/gitdiff"
@@ -29,7 +30,8 @@ func Apply(files []*gitdiff.File, src Source) ([]Result, error) {
 // the old path as Deleted. Nothing is written anywhere: the caller commits
 // the results, all or nothing, removing the Deleted paths (and directories
 // they leave empty) before writing the others, since a file may replace a
-// directory or the other way round.
+// directory or the other way round. Data may share memory with the source.
+// A nil src is an empty tree.
 //
 // Like git apply, files apply in order and a later patch to the same path
 // sees the result of the earlier one. Hunks need their whole pre-image:
@@ -43,6 +45,9 @@ func Apply(files []*gitdiff.File, src Source) ([]Result, error) {
 // is applied, ErrMalformed for a file git apply would refuse to read, and
 // *ConflictError, wrapping ErrConflict, naming the file and hunk that failed.
 func (l Limits) Apply(files []*gitdiff.File, src Source) ([]Result, error) {
+	if src == nil {
+		src = MapSource{}
+	}
 	if problems := CheckPaths(files, src); len(problems) > 0 {
 		return nil, &UnsafePathError{Problems: problems}
 	}
@@ -151,100 +156,43 @@ func (t *tree) results() []Result {
 	return out
 }
 
+// applyFile applies one file patch to t.
 func (l Limits) applyFile(t *tree, f *gitdiff.File) error {
-	oldMode, _ := canonicalMode(f.OldMode)
-	newMode, _ := canonicalMode(f.NewMode)
 	name := f.NewName
 	if f.IsDelete {
 		name = f.OldName
 	}
-
-	var old node
-	if f.IsNew {
-		if err := t.checkCreate(f.NewName); err != nil {
-			return err
-		}
-	} else {
-		var err error
-		if old, err = t.lookup(f.OldName); err != nil {
-			return err
-		}
-		if !old.exists {
-			return &ConflictError{Path: f.OldName, Reason: "does not exist"}
-		}
-		if oldMode != 0 && Mode(oldMode).IsSymlink() != old.mode.IsSymlink() {
-			return &ConflictError{Path: f.OldName, Reason: fmt.Sprintf(
-				"is a %s, the diff expects a %s", kind(old.mode), kind(Mode(oldMode)))}
-		}
-		if int64(len(old.data)) > l.MaxFileBytes {
-			return malformed("%s: file is larger than %d bytes", f.OldName, l.MaxFileBytes)
-		}
+	old, err := l.preimage(t, f)
+	if err != nil {
+		return err
 	}
-	if (f.IsRename || f.IsCopy) && f.NewName != f.OldName {
-		if err := t.checkCreate(f.NewName); err != nil {
-			return err
-		}
+	data, err := l.postimage(f, name, old.data)
+	if err != nil {
+		return err
 	}
-
-	oldID := plumbing.ComputeHash(plumbing.BlobObject, old.data).String()
-	exactOld := isFullID(f.OldOIDPrefix) && !f.IsNew && f.OldOIDPrefix == oldID
-	wrongOld := &ConflictError{Path: f.OldName, Reason: fmt.Sprintf(
-		"content is blob %s, the diff expects %s", oldID, f.OldOIDPrefix)}
-	if isFullID(f.OldOIDPrefix) && !f.IsNew && !exactOld && f.IsBinary {
-		return wrongOld
-	}
-
-	data := old.data
-	switch {
-	case f.IsBinary:
-		if !isFullID(f.OldOIDPrefix) || !isFullID(f.NewOIDPrefix) {
-			return malformed("%s: binary patch without a full index line; write the diff with --full-index", name)
-		}
-		var err error
-		if data, err = l.applyBinary(name, old.data, f.BinaryFragment); err != nil {
-			return err
-		}
-	case len(f.TextFragments) > 0:
-		var err error
-		if data, err = applyText(name, old.data, f.TextFragments, l.MaxFileBytes); err != nil {
-			return err
-		}
-	}
-
 	if f.IsDelete {
-		// Checked after the hunks, whose conflict says more than a blob id.
-		if len(data) > 0 {
-			return &ConflictError{Path: f.OldName, Reason: "the deletion leaves content behind"}
-		}
-		if isFullID(f.OldOIDPrefix) && !exactOld {
-			return wrongOld
-		}
 		t.set(f.OldName, node{})
 		return nil
 	}
-	if isFullID(f.NewOIDPrefix) && (f.IsBinary || exactOld || f.IsNew) {
-		if id := plumbing.ComputeHash(plumbing.BlobObject, data).String(); id != f.NewOIDPrefix {
-			return malformed("%s: the result is blob %s, the index line promises %s", name, id, f.NewOIDPrefix)
-		}
-	}
 
-	mode := Mode(newMode)
+	oldMode, _ := canonicalMode(f.OldMode)
+	mode, _ := canonicalMode(f.NewMode)
 	switch {
 	case mode != 0:
 	case oldMode != 0:
-		mode = Mode(oldMode) // the mode on the index line, which git keeps
+		mode = oldMode // the mode on the index line, which git keeps
 	default:
-		mode = old.mode
+		mode = os.FileMode(old.mode)
 	}
-	if !f.IsNew && mode.IsSymlink() != old.mode.IsSymlink() {
+	if !f.IsNew && Mode(mode).IsSymlink() != old.mode.IsSymlink() {
 		return malformed("%s: one patch cannot turn a symlink into a file or back; "+
 			"git writes that as a deletion and an addition", name)
 	}
-	if mode.IsSymlink() && (len(data) == 0 || bytes.IndexByte(data, 0) >= 0) {
+	if Mode(mode).IsSymlink() && (len(data) == 0 || bytes.IndexByte(data, 0) >= 0) {
 		return malformed("%s: symlink target is empty or has a NUL byte", name)
 	}
 
-	n := node{data: data, mode: mode, exists: true}
+	n := node{data: data, mode: Mode(mode), exists: true}
 	if f.IsRename || f.IsCopy {
 		n.oldPath = f.OldName
 	}
@@ -253,6 +201,84 @@ func (l Limits) applyFile(t *tree, f *gitdiff.File) error {
 	}
 	t.set(f.NewName, n)
 	return nil
+}
+
+// preimage returns what f patches: nothing for a new file, which must not
+// exist yet, else the current file at OldName, which must exist and be of
+// the type the diff says. A rename or copy target must be free.
+func (l Limits) preimage(t *tree, f *gitdiff.File) (node, error) {
+	var old node
+	if f.IsNew {
+		return old, t.checkCreate(f.NewName)
+	}
+	old, err := t.lookup(f.OldName)
+	if err != nil {
+		return old, err
+	}
+	if !old.exists {
+		return old, &ConflictError{Path: f.OldName, Reason: "does not exist"}
+	}
+	if oldMode, _ := canonicalMode(f.OldMode); oldMode != 0 && Mode(oldMode).IsSymlink() != old.mode.IsSymlink() {
+		return old, &ConflictError{Path: f.OldName, Reason: fmt.Sprintf(
+			"is a %s, the diff expects a %s", kind(old.mode), kind(Mode(oldMode)))}
+	}
+	if int64(len(old.data)) > l.MaxFileBytes {
+		return old, malformed("%s: file is larger than %d bytes", f.OldName, l.MaxFileBytes)
+	}
+	if (f.IsRename || f.IsCopy) && f.NewName != f.OldName {
+		return old, t.checkCreate(f.NewName)
+	}
+	return old, nil
+}
+
+// postimage computes the new content from old and checks it against the
+// blob ids of the index line where they are full: a binary pre-image must
+// match exactly, a deletion must leave nothing of exactly the old blob, and
+// a result must be the new blob when the pre-image was exact.
+func (l Limits) postimage(f *gitdiff.File, name string, old []byte) ([]byte, error) {
+	exactOld := false
+	var wrongOld error
+	if isFullID(f.OldOIDPrefix) && !f.IsNew {
+		oldID := plumbing.ComputeHash(plumbing.BlobObject, old).String()
+		exactOld = f.OldOIDPrefix == oldID
+		wrongOld = &ConflictError{Path: f.OldName, Reason: fmt.Sprintf(
+			"content is blob %s, the diff expects %s", oldID, f.OldOIDPrefix)}
+	}
+
+	data := old
+	var err error
+	switch {
+	case f.IsBinary:
+		if !isFullID(f.OldOIDPrefix) || !isFullID(f.NewOIDPrefix) {
+			return nil, malformed("%s: binary patch without a full index line; write the diff with --full-index", name)
+		}
+		if wrongOld != nil && !exactOld {
+			return nil, wrongOld
+		}
+		data, err = l.applyBinary(name, old, f.BinaryFragment)
+	case len(f.TextFragments) > 0:
+		data, err = applyText(name, old, f.TextFragments, l.MaxFileBytes)
+	}
+	if err != nil {
+		return nil, err
+	}
+
+	if f.IsDelete {
+		// Checked after the hunks, whose conflict says more than a blob id.
+		if len(data) > 0 {
+			return nil, &ConflictError{Path: f.OldName, Reason: "the deletion leaves content behind"}
+		}
+		if wrongOld != nil && !exactOld {
+			return nil, wrongOld
+		}
+		return nil, nil
+	}
+	if isFullID(f.NewOIDPrefix) && (f.IsBinary || exactOld || f.IsNew) {
+		if id := plumbing.ComputeHash(plumbing.BlobObject, data).String(); id != f.NewOIDPrefix {
+			return nil, malformed("%s: the result is blob %s, the index line promises %s", name, id, f.NewOIDPrefix)
+		}
+	}
+	return data, nil
 }
 
 func kind(m Mode) string {

@@ -65,8 +65,8 @@ func TestParseRejectsMalformed(t *testing.T) {
 		{"binary without data", "diff --git a/b b/b\nindex 1111111..2222222 100644\nBinary files a/b and b/b differ\n", DefaultLimits(), "without data"},
 		{"truncated binary patch", strings.Join(binLines[:6], "\n") + "\n", DefaultLimits(), "truncated"},
 		{"bad base85", strings.Replace(bin, binLines[5][:8], binLines[5][:3]+"\"\"\"\"\"", 1), DefaultLimits(), "base85"},
-		{"bad binary line length", strings.Replace(bin, binLines[5], "z"+binLines[5][1:len(binLines[5])-5], 1), DefaultLimits(), "corrupt data line"},
-		{"corrupt zlib", binaryLiteral(100, nil)[:0] + strings.Replace(binaryLiteral(4, []byte("abcd")), "literal 4", "literal 4", 1)[:0] + corruptZlib(), DefaultLimits(), "binary fragment"},
+		{"bad binary line length", strings.Replace(bin, binLines[5], "z"+binLines[5][1:len(binLines[5])-5], 1), DefaultLimits(), "incorrect byte count"},
+		{"corrupt zlib", corruptZlib(), DefaultLimits(), "binary fragment"},
 		{"inflates past its size (zlib bomb)", binaryLiteral(10, make([]byte, 10<<20)), DefaultLimits(), "incorrect inflated size"},
 		{"declared size over the limit", binaryLiteral(1<<17, make([]byte, 1<<17)), small, "exceeds the 65536 byte limit"},
 		{"unsupported gitlink mode", "diff --git a/sub b/sub\nnew file mode 160000\nindex 0000000000000000000000000000000000000000..1111111111111111111111111111111111111111\n--- /dev/null\n+++ b/sub\n@@ -0,0 +1 @@\n+Subproject commit 1111111111111111111111111111111111111111\n", DefaultLimits(), "unsupported mode 160000"},
@@ -325,6 +325,20 @@ func TestSymlinkPaths(t *testing.T) {
 		old := MapSource{"d": {Data: []byte("elsewhere"), Mode: ModeSymlink}}
 		new := MapSource{"d/x": {Data: []byte("x\n")}}
 		roundTrip(t, old, new)
+	})
+	t.Run("symlink replaced by a directory on disk", func(t *testing.T) {
+		t.Parallel()
+		root := t.TempDir()
+		old := MapSource{"d": {Data: []byte(t.TempDir()), Mode: ModeSymlink}}
+		writeTree(t, root, old)
+		new := MapSource{"d/x": {Data: []byte("x\n")}}
+		rs, err := Apply(mustParse(t, writeDiff(t, changesBetween(old, new)...)), DirSource(root))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := diffTrees(withResults(old, rs), new); d != "" {
+			t.Fatal(d)
+		}
 	})
 	t.Run("through a symlink directory on disk", func(t *testing.T) {
 		t.Parallel()

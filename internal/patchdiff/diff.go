@@ -33,10 +33,11 @@ func (l lineSet) line(i int) []byte { return l.data[l.starts[i]:l.starts[i+1]] }
 type edit struct{ a0, a1, b0, b1 int }
 
 // diffBudget bounds the work (diagonals visited plus snake steps) that Myers
-// may spend on one file pair. Past it, what is left unaligned becomes a
-// replace: a correct diff, just a larger one, instead of minutes of CPU on
-// two large files that share many lines in a scrambled order.
-const diffBudget = 1 << 27
+// may spend on one file pair, about a tenth of a second. Ordinary source
+// changes need a small fraction of it; past it, what is left unaligned
+// becomes one replace: a correct diff, just a larger one, instead of minutes
+// of CPU on two large files that share many lines in a scrambled order.
+const diffBudget = 1 << 25
 
 // diffLines returns the changed regions between a and b, in order.
 //
@@ -222,6 +223,7 @@ func (m *myers) split(a0, a1, b0, b1 int) (x, y int, ok bool) {
 	off := maxD
 	vlen := 2*maxD + 2
 	vf, vb := m.vf[:vlen], m.vb[:vlen]
+	m.budget -= vlen
 	for i := range vf {
 		vf[i] = -1
 		vb[i] = -1

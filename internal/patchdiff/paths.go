@@ -141,10 +141,10 @@ func isDotGit(c string) bool {
 type linkState int
 
 const (
-	linkUnknown linkState = iota
-	linkNo
-	linkYes
-	linkError
+	linkNo     linkState = iota // absent or a directory
+	linkYes                     // a symlink the diff keeps
+	linkNotDir                  // a file, or a symlink the diff removes: nothing below it exists
+	linkError                   // the source could not say
 )
 
 // linkChecker answers "is this directory a symlink" for the pre-image as the
@@ -159,6 +159,7 @@ type linkChecker struct {
 // parentProblem returns the first parent directory of p that is a symlink,
 // and why, or "" if there is none.
 func (c *linkChecker) parentProblem(p string) (string, string) {
+	inSrc := true // false once a parent is a file or removed link in the source
 	for i := 0; i < len(p); i++ {
 		if p[i] != '/' {
 			continue
@@ -167,11 +168,16 @@ func (c *linkChecker) parentProblem(p string) (string, string) {
 		if c.created[dir] {
 			return dir, fmt.Sprintf("parent %q is a symlink the diff creates", dir)
 		}
+		if !inSrc {
+			continue
+		}
 		switch c.state(dir) {
 		case linkYes:
 			return dir, fmt.Sprintf("parent %q is a symlink", dir)
 		case linkError:
 			return dir, fmt.Sprintf("parent %q cannot be checked", dir)
+		case linkNotDir:
+			inSrc = false
 		}
 	}
 	return "", ""
@@ -188,6 +194,8 @@ func (c *linkChecker) state(dir string) linkState {
 		s = linkError
 	case ok && mode.IsSymlink() && !c.removed[dir]:
 		s = linkYes
+	case ok:
+		s = linkNotDir
 	}
 	c.cache[dir] = s
 	return s

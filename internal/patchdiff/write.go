@@ -121,13 +121,13 @@ func checkChangeSide(p string, m Mode, seen map[string]bool) error {
 		return nil
 	}
 	if !m.valid() {
-		return fmt.Errorf("%s: mode %o is not 100644, 100755 or 120000", p, uint32(m))
+		return fmt.Errorf("%q: mode %o is not 100644, 100755 or 120000", p, uint32(m))
 	}
 	if reason := pathProblem(p); reason != "" {
-		return fmt.Errorf("%s: %s: %w", p, reason, ErrUnsafePath)
+		return fmt.Errorf("%q: %s: %w", p, reason, ErrUnsafePath)
 	}
 	if seen[p] {
-		return fmt.Errorf("%s: listed twice", p)
+		return fmt.Errorf("%q: listed twice", p)
 	}
 	seen[p] = true
 	return nil

@@ -209,19 +209,62 @@ func (branchRule) Check(v *Validator, s *State) ([]Finding, error) {
 	sort.Strings(names)
 	for _, n := range names {
 		cs := foreign[n]
-		oldest := cs[len(cs)-1]
+		oldest, newest, err := v.ends(cs)
+		if err != nil {
+			return nil, err
+		}
 		subject := ""
 		if c, err := v.Repo.Commit(oldest); err == nil {
 			subject, _, _ = strings.Cut(c.Message, "\n")
 		}
+		// Rebasing onto base from the newest foreign commit replays only
+		// the commits made on the branch after it.
 		fs = append(fs, Finding{Code: CodeBranchCut, Rule: "branch.cut-at-base", Severity: Error, File: p.ManifestPath,
 			Message: fmt.Sprintf("%s carries %d commit(s) made after %s on %s, from %s %q on", branch, len(cs), base, n, oldest.String()[:7], subject),
-			Hint:    fmt.Sprintf("a patch ships only its fix: git rebase --onto %s %s~1 %s keeps your commits and drops the rest", base, oldest.String()[:7], branch)})
+			Hint:    fmt.Sprintf("a patch ships only its fix: git rebase --onto %s %s %s keeps your commits and drops the rest", base, newest.String()[:7], branch)})
 	}
 	if !s.Merged {
 		fs = append(fs, v.staleBase(s, base, line, own)...)
 	}
 	return fs, nil
+}
+
+// ends finds the oldest and the newest of some commits by their parents,
+// not their times, which may be equal: the oldest has no parent among them
+// and the newest is no parent of any of them. cs is newest first by time,
+// which breaks ties.
+func (v *Validator) ends(cs []gitrepo.Hash) (oldest, newest gitrepo.Hash, err error) {
+	in := make(map[gitrepo.Hash]bool, len(cs))
+	for _, c := range cs {
+		in[c] = true
+	}
+	isParent := map[gitrepo.Hash]bool{}
+	hasParent := map[gitrepo.Hash]bool{}
+	for _, c := range cs {
+		commit, err := v.Repo.Commit(c)
+		if err != nil {
+			return oldest, newest, err
+		}
+		for _, p := range commit.ParentHashes {
+			if in[p] {
+				isParent[p], hasParent[c] = true, true
+			}
+		}
+	}
+	oldest, newest = cs[len(cs)-1], cs[0]
+	for i := len(cs) - 1; i >= 0; i-- {
+		if !hasParent[cs[i]] {
+			oldest = cs[i]
+			break
+		}
+	}
+	for _, c := range cs {
+		if !isParent[c] {
+			newest = c
+			break
+		}
+	}
+	return oldest, newest, nil
 }
 
 // staleBase reports when the line has moved on since base: a newer release

@@ -62,8 +62,12 @@ func basic(s string, multiline bool) string { return `"` + escape(s, multiline) 
 
 func escape(s string, multiline bool) string {
 	var b strings.Builder
-	for _, r := range s {
+	for i, r := range s {
 		switch {
+		case r == '"' && multiline && i+1 < len(s) && s[i+1] != '"':
+			// A lone quote inside """ needs no escape; one next to another
+			// quote, or last before the closing quotes, does.
+			b.WriteRune(r)
 		case r == '"':
 			b.WriteString(`\"`)
 		case r == '\\':

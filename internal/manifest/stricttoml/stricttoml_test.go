@@ -177,7 +177,7 @@ func TestDecodeValues(t *testing.T) {
 
 func TestEncodeHelpersRoundTrip(t *testing.T) {
 	t.Parallel()
-	values := []string{"", "plain", `back\slash`, `it's \d`, "quote \" here", "tab\tand\nnewline", "\r\x00\x7f\x1b", "trailing\n", "\"\"\"triple\"\"\"", "ünïcödé ✓", "invalid \xff byte", `a\`}
+	values := []string{"", "plain", `back\slash`, `it's \d`, "quote \" here", "tab\tand\nnewline", "\r\x00\x7f\x1b", "trailing\n", "\"\"\"triple\"\"\"", "ünïcödé ✓", "invalid \xff byte", `a\`, `"`, `""`, `x"`, "\"\n\"", "a\"\"b\n", "\n\"\"\"\n\"", "'''\n"}
 	for _, v := range values {
 		for name, enc := range map[string]func(string) string{"String": String, "Text": Text} {
 			src := "k = " + enc(v) + "\n"

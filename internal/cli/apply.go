@@ -1,0 +1,192 @@
+//go:build patchline_pending_delta
+
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/patchline/patchline/internal/install"
+)
+
+// InstallFlags is the --to flag of the commands that work on an installed product.
+type InstallFlags struct {
+	Root string
+}
+
+// AddFlags registers --to.
+func (i *InstallFlags) AddFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&i.Root, "to", "", "the installed product's root directory (required)")
+	_ = cmd.MarkFlagRequired("to")
+}
+
+// ApplyOptions are the flags of `patchline apply`.
+type ApplyOptions struct {
+	IO *IOStreams
+	JSONFlag
+	Install InstallFlags
+	Now     func() time.Time
+	Bundle  string
+	Force   bool
+	Recover bool
+}
+
+// NewCmdApply builds `patchline apply`.
+func NewCmdApply(f *Factory, runF func(*ApplyOptions) error) *cobra.Command {
+	opts := &ApplyOptions{IO: f.IO, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "apply BUNDLE --to DIR",
+		Short: "Apply a patch bundle to an installed product, atomically",
+		Long: `Checks the bundle, checks that every file it touches is the release it was
+built against, rebuilds the new files beside the old ones and checks their
+SHA-256, then swaps them in under a journal: an interruption at any point
+leaves either the old or the new release, never a mix. A receipt is written
+under DIR/.patchline. A second apply at the same time waits for the first.
+
+Exit status: 3 when the bundle is damaged or tampered with, 4 when the
+installed files are not the bundle's base (or it is a replay, a downgrade or
+another platform), 6 when an interrupted apply must be recovered first.`,
+		Example: `  patchline apply PL-2026-0007_v2026.3.0_linux-amd64.plb --to /opt/inventory
+  patchline apply --recover --to /opt/inventory     # after a crash or power loss`,
+		Args: argsUsage(cobra.MaximumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Bundle = args[0]
+			}
+			if opts.Recover == (opts.Bundle != "") {
+				return usageError("give a BUNDLE to apply, or --recover, not both")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runApply(opts)
+		},
+	}
+	opts.Install.AddFlags(cmd)
+	opts.JSONFlag.AddFlags(cmd)
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "apply even over a replay, a downgrade or files that are not the base")
+	cmd.Flags().BoolVar(&opts.Recover, "recover", false, "finish or undo an interrupted apply or rollback")
+	return cmd
+}
+
+func runApply(opts *ApplyOptions) error {
+	iopts := install.Options{Root: opts.Install.Root, Force: opts.Force, Now: opts.Now, Log: opts.IO.ErrOut}
+	if opts.Recover {
+		msg, err := install.Recover(iopts)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(opts.IO.Out, msg)
+		return nil
+	}
+	b, closeBundle, err := openBundle(opts.Bundle)
+	if err != nil {
+		return err
+	}
+	defer closeBundle()
+	rc, err := install.Apply(b, iopts)
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		return writeJSON(opts.IO, rc)
+	}
+	fmt.Fprintf(opts.IO.Out, "applied %s to %s: %s -> %s, %d files\n", rc.Patch, opts.Install.Root, rc.Base.Tag, rc.Target.Tag, len(rc.Files))
+	return nil
+}
+
+// RollbackOptions are the flags of `patchline rollback`.
+type RollbackOptions struct {
+	IO *IOStreams
+	JSONFlag
+	Install InstallFlags
+	Now     func() time.Time
+	ID      string
+	Force   bool
+}
+
+// NewCmdRollback builds `patchline rollback`.
+func NewCmdRollback(f *Factory, runF func(*RollbackOptions) error) *cobra.Command {
+	opts := &RollbackOptions{IO: f.IO, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "rollback ID --to DIR",
+		Short: "Undo an applied patch, restoring the previous files byte for byte",
+		Example: `  patchline rollback PL-2026-0007 --to /opt/inventory`,
+		Args:    argsUsage(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ID = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			rc, err := install.Rollback(opts.ID, install.Options{Root: opts.Install.Root, Force: opts.Force, Now: opts.Now, Log: opts.IO.ErrOut})
+			if err != nil {
+				return err
+			}
+			if opts.JSON {
+				return writeJSON(opts.IO, rc)
+			}
+			fmt.Fprintf(opts.IO.Out, "rolled back %s in %s: %d files restored to %s\n", rc.Patch, opts.Install.Root, len(rc.Files), rc.Base.Tag)
+			return nil
+		},
+	}
+	opts.Install.AddFlags(cmd)
+	opts.JSONFlag.AddFlags(cmd)
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "roll back even when files changed since the apply")
+	return cmd
+}
+
+// InstalledOptions are the flags of `patchline installed`.
+type InstalledOptions struct {
+	IO *IOStreams
+	JSONFlag
+	Install InstallFlags
+}
+
+// NewCmdInstalled builds `patchline installed`.
+func NewCmdInstalled(f *Factory, runF func(*InstalledOptions) error) *cobra.Command {
+	opts := &InstalledOptions{IO: f.IO}
+	cmd := &cobra.Command{
+		Use:   "installed --to DIR",
+		Short: "List the patches applied to an installed product",
+		Example: `  patchline installed --to /opt/inventory
+  patchline installed --to /opt/inventory --json`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			rcs, err := install.Installed(opts.Install.Root)
+			if err != nil {
+				return err
+			}
+			if opts.JSON {
+				if rcs == nil {
+					rcs = []install.Receipt{}
+				}
+				return writeJSON(opts.IO, rcs)
+			}
+			if len(rcs) == 0 {
+				fmt.Fprintf(opts.IO.ErrOut, "no patches applied to %s\n", opts.Install.Root)
+				return nil
+			}
+			tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "PATCH\tSTATUS\tFROM\tTO\tAPPLIED\tFILES\tBUNDLE")
+			for _, rc := range rcs {
+				status := "applied"
+				if rc.RolledBackAt != nil {
+					status = "rolled back " + rc.RolledBackAt.UTC().Format(time.RFC3339)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", rc.Patch, status, rc.Base.Tag, rc.Target.Tag,
+					rc.AppliedAt.UTC().Format(time.RFC3339), len(rc.Files), strings.TrimSpace(rc.BundleDigest[:min(12, len(rc.BundleDigest))]))
+			}
+			return tw.Flush()
+		},
+	}
+	opts.Install.AddFlags(cmd)
+	opts.JSONFlag.AddFlags(cmd)
+	return cmd
+}

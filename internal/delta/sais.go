@@ -1,0 +1,225 @@
+package delta
+
+// This file builds suffix arrays with SA-IS (Nong, Zhang and Chan, "Two
+// Efficient Algorithms for Linear Time Suffix Array Construction", 2011).
+//
+// The memory budget is the point: the array itself takes 4 bytes per input
+// byte (int32 offsets, so inputs stay under 2 GiB), the S/L type bits one
+// bit per symbol at each level, and nothing else grows with the input. The
+// reduced problem of each recursion level lives inside the caller's array
+// (names in its top half, the reduced suffix array in its bottom half) and
+// the bucket table of a level reuses the free gap between the two when it is
+// large enough. index/suffixarray also runs SA-IS in 4 bytes per byte but
+// keeps the array private, and bsdiff's qsufsort needs 16.
+//
+// The text is treated as if followed by a sentinel smaller than every
+// symbol, which is never stored: the suffix starting at len(text)-1 is the
+// one the sentinel induces first.
+
+// symbol is what a text is made of: bytes at the top level, int32 names of
+// LMS substrings in the reduced problems.
+type symbol interface{ ~byte | ~int32 }
+
+// suffixArray returns the start offsets of text's suffixes in lexicographic
+// order. text must be shorter than 1<<31 bytes.
+func suffixArray(text []byte) []int32 {
+	sa := make([]int32, len(text))
+	sais(text, sa, 256, nil)
+	return sa
+}
+
+// typeBits records whether each position starts an S-type suffix (one
+// smaller than the suffix after it) or an L-type one.
+type typeBits []uint64
+
+func (t typeBits) s(i int) bool { return t[i>>6]&(1<<(i&63)) != 0 }
+
+// lms reports whether i starts a leftmost-S suffix: S-type after an L-type.
+func (t typeBits) lms(i int) bool { return i > 0 && t.s(i) && !t.s(i-1) }
+
+func classify[T symbol](text []T) typeBits {
+	n := len(text)
+	t := make(typeBits, (n+63)/64)
+	// text[n-1] is L-type: the sentinel after it is smaller.
+	s := false
+	for i := n - 2; i >= 0; i-- {
+		s = text[i] < text[i+1] || (text[i] == text[i+1] && s)
+		if s {
+			t[i>>6] |= 1 << (i & 63)
+		}
+	}
+	return t
+}
+
+// sais fills sa with the suffix array of text, whose symbols are all below
+// k. scratch is free memory the bucket table may use if it is long enough.
+func sais[T symbol](text []T, sa []int32, k int, scratch []int32) {
+	n := len(text)
+	switch n {
+	case 0:
+		return
+	case 1:
+		sa[0] = 0
+		return
+	}
+	var bkt []int32
+	if len(scratch) >= k {
+		bkt = scratch[:k]
+	} else {
+		bkt = make([]int32, k)
+	}
+	t := classify(text)
+
+	// Stage 1: sort the LMS substrings by inducing from their positions.
+	bucketEnds(text, bkt)
+	for i := range sa {
+		sa[i] = -1
+	}
+	for i := 1; i < n; i++ {
+		if t.lms(i) {
+			c := text[i]
+			bkt[c]--
+			sa[bkt[c]] = int32(i)
+		}
+	}
+	induceL(text, sa, bkt, t)
+	induceS(text, sa, bkt, t)
+
+	// Move the sorted LMS positions to the front and name each by its
+	// rank, equal substrings sharing a name. LMS positions are at least two
+	// apart, so position p's name fits in slot m+p/2.
+	m := 0
+	for _, p := range sa {
+		if t.lms(int(p)) {
+			sa[m] = p
+			m++
+		}
+	}
+	for i := m; i < n; i++ {
+		sa[i] = -1
+	}
+	names, prev := 0, -1
+	for i := range m {
+		p := int(sa[i])
+		if prev < 0 || !equalLMS(text, t, p, prev) {
+			names++
+			prev = p
+		}
+		sa[m+p/2] = int32(names - 1)
+	}
+	for i, j := n-1, n-1; i >= m; i-- {
+		if sa[i] >= 0 {
+			sa[j] = sa[i]
+			j--
+		}
+	}
+
+	// Stage 2: sort the LMS suffixes, recursing if names repeat.
+	s1, sa1 := sa[n-m:], sa[:m]
+	if names < m {
+		sais(s1, sa1, names, sa[m:n-m])
+	} else {
+		for i, c := range s1 {
+			sa1[c] = int32(i)
+		}
+	}
+
+	// Stage 3: put the sorted LMS suffixes at their buckets' ends and
+	// induce every other suffix from them.
+	for i, j := 1, 0; i < n; i++ {
+		if t.lms(i) {
+			s1[j] = int32(i)
+			j++
+		}
+	}
+	for i, r := range sa1 {
+		sa1[i] = s1[r]
+	}
+	for i := m; i < n; i++ {
+		sa[i] = -1
+	}
+	bucketEnds(text, bkt)
+	for i := m - 1; i >= 0; i-- {
+		p := sa[i]
+		sa[i] = -1
+		c := text[p]
+		bkt[c]--
+		sa[bkt[c]] = p
+	}
+	induceL(text, sa, bkt, t)
+	induceS(text, sa, bkt, t)
+}
+
+// equalLMS reports whether the LMS substrings at a and b (a != b) are equal
+// in symbols and types. One that runs into the sentinel equals no other.
+func equalLMS[T symbol](text []T, t typeBits, a, b int) bool {
+	n := len(text)
+	for d := 0; ; d++ {
+		if a+d == n || b+d == n {
+			return false
+		}
+		if text[a+d] != text[b+d] || t.s(a+d) != t.s(b+d) {
+			return false
+		}
+		if d > 0 && t.lms(a+d) {
+			return true
+		}
+	}
+}
+
+func bucketStarts[T symbol](text []T, bkt []int32) {
+	countSymbols(text, bkt)
+	sum := int32(0)
+	for i, c := range bkt {
+		bkt[i] = sum
+		sum += c
+	}
+}
+
+func bucketEnds[T symbol](text []T, bkt []int32) {
+	countSymbols(text, bkt)
+	sum := int32(0)
+	for i, c := range bkt {
+		sum += c
+		bkt[i] = sum
+	}
+}
+
+func countSymbols[T symbol](text []T, bkt []int32) {
+	clear(bkt)
+	for _, c := range text {
+		bkt[c]++
+	}
+}
+
+// induceL places every L-type suffix, scanning left to right: the suffix
+// before each placed one, if L-type, goes to the head of its bucket.
+func induceL[T symbol](text []T, sa, bkt []int32, t typeBits) {
+	bucketStarts(text, bkt)
+	last := len(text) - 1 // induced by the sentinel
+	c := text[last]
+	sa[bkt[c]] = int32(last)
+	bkt[c]++
+	for i := range sa {
+		j := sa[i] - 1
+		if j >= 0 && !t.s(int(j)) {
+			c := text[j]
+			sa[bkt[c]] = j
+			bkt[c]++
+		}
+	}
+}
+
+// induceS places every S-type suffix, scanning right to left into the
+// buckets' tails.
+func induceS[T symbol](text []T, sa, bkt []int32, t typeBits) {
+	bucketEnds(text, bkt)
+	for i := len(sa) - 1; i >= 0; i-- {
+		j := sa[i] - 1
+		if j >= 0 && t.s(int(j)) {
+			c := text[j]
+			bkt[c]--
+			sa[bkt[c]] = j
+		}
+	}
+}

@@ -1,0 +1,59 @@
+package manifest
+
+import (
+	"bytes"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func FuzzDecodeManifest(f *testing.F) {
+	f.Add([]byte(valid))
+	for _, m := range roundTripManifests() {
+		f.Add(m.Encode())
+	}
+	for _, s := range []string{
+		"",
+		"schema = 1",
+		"\xff\xfe",
+		"[[approval]]\n[[approval]]\nrole = 1\n",
+		"approval = [{role = \"qa\", by = \"x\", at = 2026-01-01T00:00:00Z}]",
+		"modules = [[[[[[1]]]]]]",
+		"x = { a = { b = [1, {c = 2}] } }",
+		"reported = 1979-05-27\nsummary = '''\nx = 1\n'''",
+		"title = \"\\u0000\\e\\x41\"",
+		edit("reported", "reported = 9999-12-31T23:59:59-01:00"),
+		edit("urgency", `urgency = "emergency"`),
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, problems := Decode("f.toml", data)
+		lines := bytes.Count(data, []byte("\n")) + 1
+		for _, p := range problems {
+			if p.Line < 1 || p.Line > lines || p.Col < 1 || p.Code == "" || p.Rule == "" || p.Message == "" {
+				t.Errorf("malformed problem %+v", p)
+			}
+			if strings.Contains(p.Message, "internal error") {
+				t.Errorf("Decode panicked: %s", p)
+			}
+		}
+		if len(problems) > 0 {
+			return
+		}
+		if m == nil {
+			t.Fatal("Decode returned neither a manifest nor a problem")
+		}
+		enc := m.Encode()
+		again, problems := Decode("f.toml", enc)
+		if len(problems) > 0 {
+			t.Fatalf("Decode(Encode(m)) problems:\n%s\nencoded:\n%s", join(problems), enc)
+		}
+		if !reflect.DeepEqual(again, m) {
+			t.Fatalf("Decode(Encode(m)) = %+v\nwant %+v\nencoded:\n%s", again, m, enc)
+		}
+		if enc2 := again.Encode(); !bytes.Equal(enc, enc2) {
+			t.Fatalf("Encode is not stable:\n%s\nthen\n%s", enc, enc2)
+		}
+	})
+}
