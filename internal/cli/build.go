@@ -1,5 +1,3 @@
-//go:build patchline_pending_delta
-
 package cli
 
 import (

@@ -67,7 +67,7 @@ func currentID(reg *registry.Registry) (string, error) {
 		if head == "" {
 			head = "a detached HEAD"
 		}
-		return "", usageError("no patch id given and %s is not a patch branch (%s<ID>): name the patch, e.g. `patchline diff PL-2026-0001`", head, prefix)
+		return "", usageError("no patch id given and %s is not a patch branch (%s<ID>): name the patch, e.g. PL-2026-0001, or switch to its branch", head, prefix)
 	}
 	return id, nil
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/patchline/patchline/internal/bundle"
 	"github.com/patchline/patchline/internal/config"
+	"github.com/patchline/patchline/internal/delta"
+	"github.com/patchline/patchline/internal/install"
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/patchdiff"
 	"github.com/patchline/patchline/internal/registry"
@@ -71,7 +73,11 @@ func ExitCode(err error) int {
 		return ExitConflict
 	case errors.Is(err, bundle.ErrNotBundle), errors.Is(err, bundle.ErrUnsupported):
 		return ExitUsage
-	case errors.Is(err, bundle.ErrCorrupt):
+	case errors.Is(err, install.ErrInterrupted):
+		return ExitInterrupted
+	case errors.Is(err, install.ErrPrecondition), errors.Is(err, delta.ErrMismatch):
+		return ExitPrecondition
+	case errors.Is(err, install.ErrVerification), errors.Is(err, bundle.ErrCorrupt), errors.Is(err, delta.ErrCorrupt):
 		return ExitVerification
 	}
 	return ExitFindings

@@ -4,11 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/patchline/patchline/internal/manifest"
+	"github.com/patchline/patchline/internal/manifest/stricttoml"
 	"github.com/patchline/patchline/internal/registry"
 )
 
@@ -51,6 +54,16 @@ patches/<ID>/patch.toml filled in from the flags.`,
       --severity critical --urgency emergency --cve CVE-2026-1234 \
       --justification "exploited in the wild" --module parser`,
 		Args: argsUsage(cobra.NoArgs),
+		// Checked here, before cobra's own required-flag check, so that a
+		// missing flag is a usage error (exit 2) like any other.
+		PreRunE: func(cmd *cobra.Command, args []string) error {
+			for _, name := range []string{"base", "title"} {
+				if !cmd.Flags().Changed(name) {
+					return usageError("--%s is required, e.g. --base v2026.3.0 --title \"CSV importer drops quoted commas\"\nRun '%s --help' for usage.", name, cmd.CommandPath())
+				}
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(opts)
@@ -127,6 +140,11 @@ func runNew(opts *NewOptions) error {
 		}
 		return usageError("%s", msg)
 	}
+	for _, mod := range m.Modules {
+		if _, ok := reg.Config.Modules[mod]; !ok {
+			return usageError("--module %q: %s", mod, unknownModule(mod, reg.Config.Modules))
+		}
+	}
 	branch := reg.Config.PatchBranchFor(id)
 	author, committer, err := reg.Repo.Identity(opts.Getenv, opts.Now())
 	if err != nil {
@@ -146,6 +164,21 @@ func runNew(opts *NewOptions) error {
 	fmt.Fprintf(opts.IO.ErrOut, "created %s at %s (%s) and committed %s\n", branch, opts.Base, tag.Commit.String()[:7], file)
 	fmt.Fprintf(opts.IO.ErrOut, "next: commit the fix on %s, then run `patchline diff` and `patchline validate`\n", branch)
 	return nil
+}
+
+// unknownModule says what the modules of the config are, and which one a
+// misspelt name most likely meant.
+func unknownModule(name string, modules map[string][]string) string {
+	known := make([]string, 0, len(modules))
+	for k := range modules {
+		known = append(known, k)
+	}
+	sort.Strings(known)
+	msg := fmt.Sprintf("not declared under [modules] in .patchline.toml (known: %s)", strings.Join(known, ", "))
+	if near := stricttoml.Suggest(name, known, nil); near != "" {
+		msg += fmt.Sprintf("; did you mean %q?", near)
+	}
+	return msg
 }
 
 func writeJSON(io *IOStreams, v any) error {

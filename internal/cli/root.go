@@ -36,6 +36,11 @@ push, and ships them to customers as signed binary deltas.`,
 		NewCmdValidate(f, nil),
 		NewCmdList(f, nil),
 		NewCmdShow(f, nil),
+		NewCmdBuild(f, nil),
+		NewCmdApply(f, nil),
+		NewCmdRollback(f, nil),
+		NewCmdInstalled(f, nil),
+		NewCmdDelta(f),
 		NewCmdDemo(f, nil),
 	)
 	return root
