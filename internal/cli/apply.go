@@ -111,8 +111,8 @@ type RollbackOptions struct {
 func NewCmdRollback(f *Factory, runF func(*RollbackOptions) error) *cobra.Command {
 	opts := &RollbackOptions{IO: f.IO, Now: f.Now}
 	cmd := &cobra.Command{
-		Use:   "rollback ID --to DIR",
-		Short: "Undo an applied patch, restoring the previous files byte for byte",
+		Use:     "rollback ID --to DIR",
+		Short:   "Undo an applied patch, restoring the previous files byte for byte",
 		Example: `  patchline rollback PL-2026-0007 --to /opt/inventory`,
 		Args:    argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -120,15 +120,7 @@ func NewCmdRollback(f *Factory, runF func(*RollbackOptions) error) *cobra.Comman
 			if runF != nil {
 				return runF(opts)
 			}
-			rc, err := install.Rollback(opts.ID, install.Options{Root: opts.Install.Root, Force: opts.Force, Now: opts.Now, Log: opts.IO.ErrOut})
-			if err != nil {
-				return err
-			}
-			if opts.JSON {
-				return writeJSON(opts.IO, rc)
-			}
-			fmt.Fprintf(opts.IO.Out, "rolled back %s in %s: %d files restored to %s\n", rc.Patch, opts.Install.Root, len(rc.Files), rc.Base.Tag)
-			return nil
+			return runRollback(opts)
 		},
 	}
 	opts.Install.AddFlags(cmd)
@@ -157,34 +149,50 @@ func NewCmdInstalled(f *Factory, runF func(*InstalledOptions) error) *cobra.Comm
 			if runF != nil {
 				return runF(opts)
 			}
-			rcs, err := install.Installed(opts.Install.Root)
-			if err != nil {
-				return err
-			}
-			if opts.JSON {
-				if rcs == nil {
-					rcs = []install.Receipt{}
-				}
-				return writeJSON(opts.IO, rcs)
-			}
-			if len(rcs) == 0 {
-				fmt.Fprintf(opts.IO.ErrOut, "no patches applied to %s\n", opts.Install.Root)
-				return nil
-			}
-			tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "PATCH\tSTATUS\tFROM\tTO\tAPPLIED\tFILES\tBUNDLE")
-			for _, rc := range rcs {
-				status := "applied"
-				if rc.RolledBackAt != nil {
-					status = "rolled back " + rc.RolledBackAt.UTC().Format(time.RFC3339)
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", rc.Patch, status, rc.Base.Tag, rc.Target.Tag,
-					rc.AppliedAt.UTC().Format(time.RFC3339), len(rc.Files), strings.TrimSpace(rc.BundleDigest[:min(12, len(rc.BundleDigest))]))
-			}
-			return tw.Flush()
+			return runInstalled(opts)
 		},
 	}
 	opts.Install.AddFlags(cmd)
 	opts.JSONFlag.AddFlags(cmd)
 	return cmd
+}
+
+func runRollback(opts *RollbackOptions) error {
+	rc, err := install.Rollback(opts.ID, install.Options{Root: opts.Install.Root, Force: opts.Force, Now: opts.Now, Log: opts.IO.ErrOut})
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		return writeJSON(opts.IO, rc)
+	}
+	fmt.Fprintf(opts.IO.Out, "rolled back %s in %s: %d files restored to %s\n", rc.Patch, opts.Install.Root, len(rc.Files), rc.Base.Tag)
+	return nil
+}
+
+func runInstalled(opts *InstalledOptions) error {
+	rcs, err := install.Installed(opts.Install.Root)
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		if rcs == nil {
+			rcs = []install.Receipt{}
+		}
+		return writeJSON(opts.IO, rcs)
+	}
+	if len(rcs) == 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "no patches applied to %s\n", opts.Install.Root)
+		return nil
+	}
+	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PATCH\tSTATUS\tFROM\tTO\tAPPLIED\tFILES\tBUNDLE")
+	for _, rc := range rcs {
+		status := "applied"
+		if rc.RolledBackAt != nil {
+			status = "rolled back " + rc.RolledBackAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", rc.Patch, status, rc.Base.Tag, rc.Target.Tag,
+			rc.AppliedAt.UTC().Format(time.RFC3339), len(rc.Files), strings.TrimSpace(rc.BundleDigest[:min(12, len(rc.BundleDigest))]))
+	}
+	return tw.Flush()
 }

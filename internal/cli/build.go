@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/pipeline"
 	"github.com/patchline/patchline/internal/registry"
 	"github.com/patchline/patchline/internal/release"
@@ -120,26 +121,13 @@ func runBuild(ctx context.Context, opts *BuildOptions) error {
 			return usageError("--from %s: a cumulative bundle starts at a release of the %s line no newer than the base %s", opts.From, bl, baseTag.Name)
 		}
 	}
-	commit, err := reg.Repo.Commit(p.Branch.Commit)
-	if err != nil {
-		return err
-	}
-	platforms := opts.Platforms
-	if len(platforms) == 0 {
-		platforms = reg.Config.Build.Platforms
-	}
 	work, err := os.MkdirTemp("", "patchline-build-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	st := &pipeline.State{
-		Repo: reg.Repo, Config: reg.Config, Patch: p, Out: opts.Out, Work: work,
-		Log: opts.IO.ErrOut, Getenv: opts.Getenv, Version: opts.Version, Platform: platforms,
-		NoReproCheck: opts.NoReproCheck, FromTag: fromTag, BaseTag: baseTag,
-		Source: p.Branch.Commit, SourceTime: commit.Committer.When,
-	}
-	if err := pipeline.Run(ctx, pipeline.Build, st); err != nil {
+	st, err := buildBundles(ctx, reg, p, fromTag, baseTag, work, opts)
+	if err != nil {
 		return err
 	}
 	var built []BuiltBundle
@@ -160,6 +148,25 @@ func runBuild(ctx context.Context, opts *BuildOptions) error {
 		fmt.Fprintln(opts.IO.Out, b.Path)
 	}
 	return nil
+}
+
+// buildBundles runs the build pipeline in work, which the caller removes.
+func buildBundles(ctx context.Context, reg *registry.Registry, p *registry.Patch, fromTag, baseTag gitrepo.Tag, work string, opts *BuildOptions) (*pipeline.State, error) {
+	commit, err := reg.Repo.Commit(p.Branch.Commit)
+	if err != nil {
+		return nil, err
+	}
+	platforms := opts.Platforms
+	if len(platforms) == 0 {
+		platforms = reg.Config.Build.Platforms
+	}
+	st := &pipeline.State{
+		Repo: reg.Repo, Config: reg.Config, Patch: p, Out: opts.Out, Work: work,
+		Log: opts.IO.ErrOut, Getenv: opts.Getenv, Version: opts.Version, Platform: platforms,
+		NoReproCheck: opts.NoReproCheck, FromTag: fromTag, BaseTag: baseTag,
+		Source: p.Branch.Commit, SourceTime: commit.Committer.When,
+	}
+	return st, pipeline.Run(ctx, pipeline.Build, st)
 }
 
 // validateForBuild refuses to build a patch that does not validate: a

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"context"
+	"os/exec"
+	"runtime"
 	"fmt"
 	"io"
 	"io/fs"
@@ -48,7 +51,7 @@ directory is touched.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return runDemo(opts)
+			return runDemo(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Dir, "dir", "", "make the sample repository here (must not exist) instead of a temporary directory")
@@ -84,23 +87,27 @@ const (
 	demoBase    = "v2026.3.0"
 )
 
-func runDemo(opts *DemoOptions) (err error) {
+func runDemo(ctx context.Context, opts *DemoOptions) (err error) {
 	d := &demo{opts: opts}
-	if opts.Dir != "" {
-		if _, err := os.Stat(opts.Dir); err == nil {
-			return usageError("--dir %s exists: give a path that does not", opts.Dir)
+	root := opts.Dir
+	if root != "" {
+		if _, err := os.Stat(root); err == nil {
+			return usageError("--dir %s exists: give a path that does not", root)
 		}
-		d.dir = opts.Dir
+		if err := os.MkdirAll(root, 0o755); err != nil {
+			return err
+		}
 	} else {
 		tmp, err := os.MkdirTemp("", "patchline-demo-")
 		if err != nil {
 			return err
 		}
-		d.dir = filepath.Join(tmp, "inventory")
+		root = tmp
 		if !opts.Keep {
 			defer os.RemoveAll(tmp)
 		}
 	}
+	d.dir = filepath.Join(root, "inventory")
 	now := opts.Now().UTC().Truncate(time.Second)
 	sig := func(name string, when time.Time) *object.Signature {
 		return &object.Signature{Name: name, Email: strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@inventory.example", When: when}
@@ -193,11 +200,109 @@ func runDemo(opts *DemoOptions) (err error) {
 	if err := runList(&ListOptions{IO: opts.IO, Repo: RepoFlags{Dir: d.dir}}); err != nil {
 		return err
 	}
-	if opts.Keep || opts.Dir != "" {
-		fmt.Fprintf(opts.IO.Out, "\nthe sample repository is in %s\n", d.dir)
+	if err := d.ship(ctx, root, id); err != nil {
+		return err
 	}
-	fmt.Fprintln(opts.IO.Out, "\ndemo finished: the patch is cut, recorded and valid")
+	if opts.Keep || opts.Dir != "" {
+		fmt.Fprintf(opts.IO.Out, "\nthe sample repository, bundles and customer install are in %s\n", root)
+	}
+	fmt.Fprintln(opts.IO.Out, "\ndemo finished: the patch was cut, recorded, validated, built, applied and rolled back")
 	return nil
+}
+
+// ship is the second half of the demo: build the bundle, install the
+// release at a "customer", apply the patch, run the fixed program, roll back.
+func (d *demo) ship(ctx context.Context, root, id string) error {
+	plat := runtime.GOOS + "/" + runtime.GOARCH
+	d.say("patchline build %s for %s: both releases, one delta bundle", id, plat)
+	reg, err := (&RepoFlags{Dir: d.dir}).Registry()
+	if err != nil {
+		return err
+	}
+	p, err := reg.Load(id)
+	if err != nil {
+		return err
+	}
+	tags, err := reg.LoadTags()
+	if err != nil {
+		return err
+	}
+	base, err := tags.ReleaseTag(demoBase)
+	if err != nil {
+		return err
+	}
+	work := filepath.Join(root, "build")
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	bopts := &BuildOptions{IO: d.opts.IO, Getenv: d.getenv, Now: d.opts.Now, Out: filepath.Join(root, "dist"), Platforms: []string{plat}}
+	st, err := buildBundles(ctx, reg, p, base, base, work, bopts)
+	if err != nil {
+		return err
+	}
+	if len(st.Bundles) != 1 {
+		return fmt.Errorf("the demo expected one bundle, got %d", len(st.Bundles))
+	}
+	bundlePath := st.Bundles[0]
+	built, err := describeFile(bundlePath)
+	if err != nil {
+		return err
+	}
+	var binSize int64
+	for _, c := range st.Builds[plat].Changes {
+		binSize += c.File.Size
+	}
+	fmt.Fprintf(d.opts.IO.Out, "%s: %d bytes for a %d-byte program (%.1f%%)\n", filepath.Base(bundlePath), built.Size, binSize, 100*float64(built.Size)/float64(max(binSize, 1)))
+
+	d.say("a customer runs %s", demoBase)
+	install := filepath.Join(root, "customer", "opt", "inventory")
+	if err := os.MkdirAll(install, 0o755); err != nil {
+		return err
+	}
+	if err := os.CopyFS(install, os.DirFS(st.Builds[plat].Old)); err != nil {
+		return err
+	}
+	stock := filepath.Join(d.dir, "data", "stock.csv")
+	program := filepath.Join(install, reg.Config.Project.Name)
+	before, _ := os.ReadFile(program)
+	d.runProgram(ctx, program, stock)
+
+	d.say("patchline apply: verify, check the base, swap atomically")
+	if err := runApply(&ApplyOptions{IO: &IOStreams{Out: d.opts.IO.Out, ErrOut: io.Discard}, Now: d.opts.Now, Bundle: bundlePath, Install: InstallFlags{Root: install}}); err != nil {
+		return err
+	}
+	d.runProgram(ctx, program, stock)
+	if err := runApply(&ApplyOptions{IO: &IOStreams{Out: io.Discard, ErrOut: io.Discard}, Now: d.opts.Now, Bundle: bundlePath, Install: InstallFlags{Root: install}}); ExitCode(err) == ExitPrecondition {
+		fmt.Fprintf(d.opts.IO.Out, "applying it a second time is refused (exit %d): %v\n", ExitPrecondition, err)
+	} else {
+		return fmt.Errorf("a replayed apply was not refused: %v", err)
+	}
+
+	d.say("patchline installed, then rollback")
+	if err := runInstalled(&InstalledOptions{IO: d.opts.IO, Install: InstallFlags{Root: install}}); err != nil {
+		return err
+	}
+	if err := runRollback(&RollbackOptions{IO: &IOStreams{Out: d.opts.IO.Out, ErrOut: io.Discard}, Now: d.opts.Now, ID: id, Install: InstallFlags{Root: install}}); err != nil {
+		return err
+	}
+	after, _ := os.ReadFile(program)
+	if bytes.Equal(before, after) {
+		fmt.Fprintf(d.opts.IO.Out, "%s is byte for byte the %s build again\n", filepath.Base(program), demoBase)
+	} else {
+		return fmt.Errorf("rollback did not restore %s byte for byte", program)
+	}
+	d.runProgram(ctx, program, stock)
+	return nil
+}
+
+// runProgram runs the installed sample program and shows what it prints.
+func (d *demo) runProgram(ctx context.Context, program, input string) {
+	out, err := exec.CommandContext(ctx, program, input).CombinedOutput()
+	fmt.Fprintf(d.opts.IO.Out, "$ inventory data/stock.csv\n%s", out)
+	if err != nil {
+		fmt.Fprintf(d.opts.IO.Out, "(%v)\n", err)
+	}
 }
 
 // extractTxtar writes the files of a txtar archive under dst.
