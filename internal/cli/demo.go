@@ -3,14 +3,14 @@ package cli
 import (
 	"bytes"
 	"context"
-	"os/exec"
-	"runtime"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 

@@ -7,8 +7,8 @@ import (
 	"github.com/patchline/patchline/internal/bundle"
 	"github.com/patchline/patchline/internal/config"
 	"github.com/patchline/patchline/internal/delta"
-	"github.com/patchline/patchline/internal/install"
 	"github.com/patchline/patchline/internal/gitrepo"
+	"github.com/patchline/patchline/internal/install"
 	"github.com/patchline/patchline/internal/patchdiff"
 	"github.com/patchline/patchline/internal/registry"
 )
