@@ -156,6 +156,7 @@ type DecodeError struct {
 	Problems []manifest.Problem
 }
 
+// Error is every problem, one a line.
 func (e *DecodeError) Error() string {
 	lines := make([]string, len(e.Problems))
 	for i, p := range e.Problems {

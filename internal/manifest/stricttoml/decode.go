@@ -42,7 +42,6 @@ type Finding struct {
 type Doc struct {
 	raw map[string]any
 	ix  *index
-	end Pos
 }
 
 // Options tune Decode.
@@ -59,7 +58,8 @@ type Options struct {
 // every such field is left at its zero value and decoding goes on, so one
 // call reports everything. Empty arrays and tables decode as nil.
 //
-// The Doc is nil only when data is not TOML; the one finding then says where.
+// The Doc is nil only when data is not TOML or is shaped past this package's
+// limits (see maxKeyParts); the one finding then says where.
 func Decode(data []byte, v any, opt Options) (doc *Doc, findings []Finding) {
 	defer func() {
 		// BurntSushi recovers its own panics; this guards the rest.
@@ -71,12 +71,16 @@ func Decode(data []byte, v any, opt Options) (doc *Doc, findings []Finding) {
 		}
 	}()
 	src := string(data)
+	ix := newIndex(src)
+	if ix.limitAt >= 0 {
+		return nil, []Finding{{Kind: Syntax, Pos: ix.pos(ix.limitAt), Message: ix.limitMsg,
+			Hint: "patchline's files need no such structure; is this the right file?"}}
+	}
 	raw := map[string]any{}
 	if _, err := toml.Decode(src, &raw); err != nil {
 		return nil, []Finding{syntaxFinding(src, err)}
 	}
-	ix := newIndex(src)
-	doc = &Doc{raw: raw, ix: ix, end: ix.pos(len(src))}
+	doc = &Doc{raw: raw, ix: ix}
 	d := &decoder{doc: doc, opt: opt}
 	d.value(nil, raw, reflect.ValueOf(v).Elem())
 	sortFindings(d.findings)
@@ -180,9 +184,6 @@ func (d *Doc) KeyPos(path ...any) Pos { return d.lookup(false, segs(path)) }
 
 // ValuePos is where the value at path starts, falling back to KeyPos.
 func (d *Doc) ValuePos(path ...any) Pos { return d.lookup(true, segs(path)) }
-
-// End is the position just past the last byte.
-func (d *Doc) End() Pos { return d.end }
 
 func (d *Doc) lookup(value bool, s []string) Pos {
 	for ; len(s) > 0; s = s[:len(s)-1] {

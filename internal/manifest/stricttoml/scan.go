@@ -1,6 +1,7 @@
 package stricttoml
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,9 +14,16 @@ type Pos struct {
 	Line, Col int
 }
 
-// maxDepth bounds the scanner's recursion into nested arrays and inline
-// tables; deeper values are skipped without recording positions.
-const maxDepth = 256
+// Limits on the shape of a document. BurntSushi's parser slows down more
+// than linearly with the number of parts of a key, the nesting of inline
+// tables and the number of [[array]] tables, so Decode refuses documents
+// past these limits before parsing them; none of patchline's files comes
+// near them.
+const (
+	maxKeyParts    = 16
+	maxDepth       = 32
+	maxArrayTables = 1000
+)
 
 // index maps a path (see pathKey) to the byte offsets of its key and value.
 // BurntSushi keeps these positions private, so we scan the source ourselves.
@@ -25,6 +33,10 @@ type index struct {
 	keys  map[string]int
 	vals  map[string]int
 	lines []int // byte offset of the start of each line
+
+	// The first limit the document goes past, if any: where and what.
+	limitAt  int
+	limitMsg string
 }
 
 func (ix *index) pos(off int) Pos {
@@ -39,7 +51,7 @@ func (ix *index) pos(off int) Pos {
 }
 
 func newIndex(src string) *index {
-	ix := &index{keys: map[string]int{}, vals: map[string]int{}, lines: []int{0}}
+	ix := &index{keys: map[string]int{}, vals: map[string]int{}, lines: []int{0}, limitAt: -1}
 	for i := 0; i < len(src); i++ {
 		if src[i] == '\n' {
 			ix.lines = append(ix.lines, i+1)
@@ -66,6 +78,13 @@ type scanner struct {
 	ix    *index
 	aot   map[string]int // array-of-tables path -> elements seen so far
 	depth int
+	nAOT  int // [[array]] tables seen
+}
+
+func (sc *scanner) limit(off int, format string, args ...any) {
+	if sc.ix.limitAt < 0 {
+		sc.ix.limitAt, sc.ix.limitMsg = off, fmt.Sprintf(format, args...)
+	}
 }
 
 func (sc *scanner) setKey(segs []string, off int) {
@@ -119,6 +138,9 @@ func (sc *scanner) header() []string {
 	sc.i++ // [
 	aot := sc.i < len(sc.s) && sc.s[sc.i] == '['
 	if aot {
+		if sc.nAOT++; sc.nAOT > maxArrayTables {
+			sc.limit(sc.i-1, "more than %d [[array]] tables", maxArrayTables)
+		}
 		sc.i++
 	}
 	names, offs := sc.keyPath()
@@ -210,8 +232,12 @@ func (sc *scanner) keyPath() (names []string, offs []int) {
 		default:
 			return names, offs
 		}
-		names = append(names, name)
-		offs = append(offs, start)
+		if len(names) < maxKeyParts {
+			names = append(names, name)
+			offs = append(offs, start)
+		} else {
+			sc.limit(start, "a key of more than %d dotted parts", maxKeyParts)
+		}
 		sc.skipSpace(false)
 		if sc.i < len(sc.s) && sc.s[sc.i] == '.' {
 			sc.i++
@@ -230,6 +256,7 @@ func (sc *scanner) value(path []string) {
 		return
 	}
 	if sc.depth >= maxDepth {
+		sc.limit(sc.i, "values nested more than %d levels deep", maxDepth)
 		sc.skipNested()
 		return
 	}

@@ -222,3 +222,29 @@ func TestSuggest(t *testing.T) {
 		}
 	}
 }
+
+func TestLimits(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, src, want string
+	}{
+		{"dotted key", strings.Repeat("a.", 20) + "b = 1\n", "1:33 a key of more than 16 dotted parts"},
+		{"header", "x = 1\n[" + strings.Repeat("a.", 20) + "b]\n", "2:34 a key of more than 16 dotted parts"},
+		{"nesting", "x = " + strings.Repeat("[", 40) + strings.Repeat("]", 40) + "\n", "1:37 values nested more than 32 levels deep"},
+		{"inline nesting", "x = " + strings.Repeat("{a=", 40) + "1" + strings.Repeat("}", 40) + "\n", "1:101 values nested more than 32 levels deep"},
+		{"array tables", strings.Repeat("[[a]]\n", 1001), "1001:1 more than 1000 [[array]] tables"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var v map[string]any
+			doc, fs := Decode([]byte(tt.src), &v, Options{})
+			if doc != nil || len(fs) != 1 || fs[0].Kind != Syntax {
+				t.Fatalf("Decode = %v, %+v; want one syntax finding", doc, fs)
+			}
+			if got := fmt.Sprintf("%d:%d %s", fs[0].Pos.Line, fs[0].Pos.Col, fs[0].Message); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

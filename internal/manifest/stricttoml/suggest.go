@@ -35,31 +35,32 @@ func Suggest(got string, choices []string, synonyms map[string]string) string {
 }
 
 // distance is the optimal string alignment distance: insertions, deletions,
-// substitutions and swaps of neighbours each cost one.
+// substitutions and swaps of neighbours each cost one. Words more than two
+// edits apart in length, or longer than 64 runes, are simply far.
 func distance(a, b string) int {
+	const far = 1 << 30
 	ra, rb := []rune(a), []rune(b)
-	if len(ra) > 64 || len(rb) > 64 {
-		return 1 << 30 // not a typo of a short keyword
+	if len(ra) > 64 || len(rb) > 64 || len(ra)-len(rb) > 2 || len(rb)-len(ra) > 2 {
+		return far
 	}
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
+	var rows [3][65]int // two rows back, the previous one, this one
+	prev2, prev, cur := &rows[0], &rows[1], &rows[2]
+	for j := 0; j <= len(rb); j++ {
+		prev[j] = j
 	}
 	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
 		for j := 1; j <= len(rb); j++ {
 			cost := 1
 			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
 			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+				cur[j] = min(cur[j], prev2[j-2]+1)
 			}
 		}
+		prev2, prev, cur = prev, cur, prev2
 	}
-	return d[len(ra)][len(rb)]
+	return prev[len(rb)]
 }
