@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -33,7 +34,10 @@ func TestScripts(t *testing.T) {
 		RequireUniqueNames:  true,
 		UpdateScripts:       *update,
 		Setup:               setupScript,
-		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"exits": cmdExits},
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){
+			"exits":    cmdExits,
+			"flipbyte": cmdFlipByte,
+		},
 		Condition: func(cond string) (bool, error) {
 			if cond == "git" {
 				_, err := exec.LookPath("git")
@@ -55,6 +59,13 @@ func setupScript(env *testscript.Env) error {
 	if err := os.WriteFile(filepath.Join(home, ".gitconfig"), []byte(gitconfig), 0o644); err != nil {
 		return err
 	}
+	// Builds in scripts share the developer's Go build cache, so a script
+	// that builds a product does not compile the standard library again.
+	if cache, err := exec.Command("go", "env", "GOCACHE").Output(); err == nil {
+		env.Setenv("GOCACHE", strings.TrimSpace(string(cache)))
+	}
+	env.Setenv("GOPROXY", "off")
+	env.Setenv("GOFLAGS", "-mod=mod")
 	for k, v := range map[string]string{
 		"HOME":                home,
 		"XDG_CONFIG_HOME":     filepath.Join(home, ".config"),
@@ -92,4 +103,26 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
 	}
+}
+
+// cmdFlipByte flips one byte of a file, as damage or tampering would:
+//
+//	flipbyte FILE OFFSET   (a negative offset counts from the end)
+func cmdFlipByte(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: flipbyte FILE OFFSET")
+	}
+	name := ts.MkAbs(args[0])
+	data, err := os.ReadFile(name)
+	ts.Check(err)
+	off, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	if off < 0 {
+		off += len(data)
+	}
+	if off < 0 || off >= len(data) {
+		ts.Fatalf("flipbyte: offset %s outside %d bytes", args[1], len(data))
+	}
+	data[off] ^= 0xff
+	ts.Check(os.WriteFile(name, data, 0o644))
 }
