@@ -21,6 +21,7 @@ import (
 	"github.com/patchline/patchline"
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/patchdiff"
+	"github.com/patchline/patchline/internal/pipeline"
 	"github.com/patchline/patchline/internal/registry"
 )
 
@@ -165,7 +166,11 @@ func runDemo(ctx context.Context, opts *DemoOptions) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := applyToDir(fix, d.dir); err != nil {
+	files, err := patchdiff.Parse(bytes.NewReader(fix))
+	if err != nil {
+		return err
+	}
+	if err := pipeline.ApplyToDir(files, d.dir); err != nil {
 		return err
 	}
 	dev := sig("Dana Developer", now.Add(-2*time.Hour))
@@ -319,39 +324,3 @@ func extractTxtar(archive []byte, dst string) error {
 	return nil
 }
 
-// applyToDir applies a diff to a work tree in place.
-func applyToDir(diff []byte, dir string) error {
-	files, err := patchdiff.Parse(bytes.NewReader(diff))
-	if err != nil {
-		return err
-	}
-	results, err := patchdiff.Apply(files, patchdiff.DirSource(dir))
-	if err != nil {
-		return err
-	}
-	for _, r := range results {
-		target := filepath.Join(dir, filepath.FromSlash(r.Path))
-		if r.OldPath != "" && r.OldPath != r.Path {
-			if err := os.Remove(filepath.Join(dir, filepath.FromSlash(r.OldPath))); err != nil {
-				return err
-			}
-		}
-		if r.Deleted {
-			if err := os.Remove(target); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return err
-		}
-		perm := os.FileMode(0o644)
-		if r.Mode == 0o100755 {
-			perm = 0o755
-		}
-		if err := gitrepo.WriteFileAtomic(target, r.Data, perm); err != nil {
-			return err
-		}
-	}
-	return nil
-}
