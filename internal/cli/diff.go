@@ -81,9 +81,16 @@ type DiffStat struct {
 
 func diffStat(changes []patchdiff.Change, diff []byte) DiffStat {
 	st := DiffStat{Files: len(changes)}
+	// Only lines inside hunks count: a removed line "-- x" reads "--- x",
+	// like a file header.
+	inHunk := false
 	for _, l := range bytes.Split(diff, []byte("\n")) {
 		switch {
-		case bytes.HasPrefix(l, []byte("+++ ")), bytes.HasPrefix(l, []byte("--- ")):
+		case bytes.HasPrefix(l, []byte("diff --git ")):
+			inHunk = false
+		case bytes.HasPrefix(l, []byte("@@ ")):
+			inHunk = true
+		case !inHunk:
 		case bytes.HasPrefix(l, []byte("+")):
 			st.Added++
 		case bytes.HasPrefix(l, []byte("-")):

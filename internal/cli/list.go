@@ -172,8 +172,17 @@ func runShow(opts *ShowOptions) error {
 		return err
 	}
 	e := entryOf(p)
+	// What could be read is shown either way; a manifest that is not TOML
+	// at all is bad input, as for diff (docs/decisions.md).
+	var result error
+	if p.Manifest == nil {
+		result = usageError("%s does not decode: run `patchline validate %s` for where and how to fix it", p.ManifestPath, p.ID)
+	}
 	if opts.JSON {
-		return writeJSON(opts.IO, e)
+		if err := writeJSON(opts.IO, e); err != nil {
+			return err
+		}
+		return result
 	}
 	var b strings.Builder
 	row := func(k, v string) {
@@ -206,9 +215,14 @@ func runShow(opts *ShowOptions) error {
 	if e.Summary != "" {
 		fmt.Fprintf(&b, "\n%s\n", e.Summary)
 	}
-	for _, pr := range e.Problems {
-		fmt.Fprintf(&b, "\nproblem: %s", pr)
+	if len(e.Problems) > 0 {
+		b.WriteByte('\n')
 	}
-	_, err = fmt.Fprint(opts.IO.Out, b.String())
-	return err
+	for _, pr := range e.Problems {
+		fmt.Fprintf(&b, "problem: %s\n", pr)
+	}
+	if _, err := fmt.Fprint(opts.IO.Out, b.String()); err != nil {
+		return err
+	}
+	return result
 }

@@ -106,6 +106,11 @@ func runNew(opts *NewOptions) error {
 	if err != nil {
 		return err
 	}
+	for _, also := range opts.Also {
+		if _, err := tags.ReleaseTag(also); err != nil {
+			return usageError("--also: %w", err)
+		}
+	}
 	reported := opts.Now().UTC().Truncate(time.Second)
 	if opts.Reported != "" {
 		if reported, err = time.Parse(time.RFC3339, opts.Reported); err != nil {

@@ -105,15 +105,23 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, p := range r.Patches {
 		status := "ok"
 		if !p.OK {
-			status = fmt.Sprintf("FAIL (%d errors)", p.Errors)
+			status = fmt.Sprintf("FAIL (%s)", count(p.Errors, "error"))
 		}
 		if p.Warnings > 0 {
-			status += fmt.Sprintf(", %d warnings", p.Warnings)
+			status += ", " + count(p.Warnings, "warning")
 		}
 		fmt.Fprintf(&b, "%s: %s [%s]\n", p.ID, status, p.Where)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// count is "1 error", "2 errors".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // WriteJSON writes the whole report as one JSON document.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/bluekeyes/go-gitdiff/gitdiff"
 
 	"github.com/patchline/patchline/internal/gitrepo"
+	"github.com/patchline/patchline/internal/manifest/stricttoml"
 	"github.com/patchline/patchline/internal/patchdiff"
 	"github.com/patchline/patchline/internal/registry"
 	"github.com/patchline/patchline/internal/release"
@@ -160,8 +162,20 @@ func (branchRule) Check(v *Validator, s *State) ([]Finding, error) {
 	p := s.Patch
 	branch := v.Config.PatchBranchFor(p.ID)
 	if !p.HasBranch() {
-		return []Finding{{Code: CodeBranchMissing, Rule: "branch.missing", Severity: Notice, File: p.ManifestPath,
-			Message: fmt.Sprintf("no branch %s; checked the patch as merged on %s", branch, p.Where)}}, nil
+		// Read from a maintenance branch or the main line: it was merged,
+		// and the SLA clock stopped then.
+		if _, s.Merged = v.place(p.Where); s.Merged {
+			return []Finding{{Code: CodeBranchMissing, Rule: "branch.missing", Severity: Notice, File: p.ManifestPath,
+				Message: fmt.Sprintf("no branch %s; checked the patch as merged on %s", branch, p.Where)}}, nil
+		}
+		// Only in the work tree: not merged anywhere, and nothing to review.
+		base := "<base tag>"
+		if p.Manifest != nil && p.Manifest.Base != "" {
+			base = p.Manifest.Base
+		}
+		return []Finding{{Code: CodeBranchMissing, Rule: "branch.missing", Severity: Error, File: p.ManifestPath,
+			Message: fmt.Sprintf("no branch %s, and no release line has merged the patch: it is only in the %s", branch, p.Where),
+			Hint:    fmt.Sprintf("a patch lives on its own branch, cut at its base: git switch -c %s %s, then commit %s there", branch, base, registry.PatchDir(p.ID))}}, nil
 	}
 	if s.BaseTag == nil {
 		return nil, nil
@@ -178,9 +192,23 @@ func (branchRule) Check(v *Validator, s *State) ([]Finding, error) {
 	}
 	line, _ := release.Line(base)
 	own := v.Config.MaintenanceBranchFor(line)
+	if ref, ok := v.place(own); ok && len(commits) > 0 {
+		if s.Merged, err = v.mergedInto(ref, p); err != nil {
+			return nil, err
+		}
+	}
+	if s.Merged {
+		// Merged into its own line: main or another line that holds its
+		// commits got them from there (the line merged forward), and its
+		// base was the newest release when it merged.
+		return nil, nil
+	}
 	var fs []Finding
 	foreign := map[string][]gitrepo.Hash{}
 	for _, place := range v.places {
+		if place.Name == own {
+			continue
+		}
 		rc, err := v.reachOf(place)
 		if err != nil {
 			return nil, err
@@ -190,16 +218,9 @@ func (branchRule) Check(v *Validator, s *State) ([]Finding, error) {
 			if err != nil {
 				return nil, err
 			}
-			if !in {
-				continue
+			if in {
+				foreign[place.Name] = append(foreign[place.Name], c)
 			}
-			if place.Name == own {
-				if c == p.Branch.Commit {
-					s.Merged = true
-				}
-				continue
-			}
-			foreign[place.Name] = append(foreign[place.Name], c)
 		}
 	}
 	names := make([]string, 0, len(foreign))
@@ -223,10 +244,22 @@ func (branchRule) Check(v *Validator, s *State) ([]Finding, error) {
 			Message: fmt.Sprintf("%s carries %d commit(s) made after %s on %s, from %s %q on", branch, len(cs), base, n, oldest.String()[:7], subject),
 			Hint:    fmt.Sprintf("a patch ships only its fix: git rebase --onto %s %s %s keeps your commits and drops the rest", base, newest.String()[:7], branch)})
 	}
-	if !s.Merged {
-		fs = append(fs, v.staleBase(s, base, line, own)...)
+	return append(fs, v.staleBase(s, base, line, own)...), nil
+}
+
+// mergedInto reports whether a patch branch has merged into a line: its tip
+// is on the line, or (after a squash or rebase merge, which leave the tip
+// behind) the line holds the patch's manifest.
+func (v *Validator) mergedInto(line gitrepo.Ref, p *registry.Patch) (bool, error) {
+	if in, err := v.contains(line, p.Branch.Commit); err != nil || in {
+		return in, err
 	}
-	return fs, nil
+	tree, err := v.Repo.Tree(line.Commit)
+	if err != nil {
+		return false, err
+	}
+	_, ok, err := gitrepo.ReadTreeFile(tree, p.ManifestPath)
+	return ok, err
 }
 
 // ends finds the oldest and the newest of some commits by their parents,
@@ -319,14 +352,18 @@ func (diffRule) Check(v *Validator, s *State) ([]Finding, error) {
 		return nil, nil
 	}
 	src := gitrepo.TreeSource{Tree: s.BaseTree}
-	if fs := pathFindings(p.Diff, diffPath, files, src); len(fs) > 0 {
+	if fs, outside := pathFindings(p.Diff, diffPath, files, src); len(fs) > 0 {
+		// A path outside the tree belongs to no module: modules.cover has
+		// nothing to add about it.
+		s.Touched = slices.DeleteFunc(s.Touched, func(t string) bool { return outside[t] })
 		return fs, nil
 	}
 	base := p.Manifest.Base
 	results, err := patchdiff.Apply(files, src)
 	if err != nil {
 		if !isConflict(err) {
-			return []Finding{{Code: CodeDiffMalformed, Rule: "diff.malformed", Severity: Error, File: diffPath, Message: err.Error()}}, nil
+			return []Finding{{Code: CodeDiffMalformed, Rule: "diff.malformed", Severity: Error, File: diffPath,
+				Message: err.Error(), Hint: "regenerate it with `patchline diff` rather than editing it by hand"}}, nil
 		}
 		return []Finding{{Code: CodeDiffConflict, Rule: "diff.applies", Severity: Error, File: diffPath,
 			Message: fmt.Sprintf("patch.diff does not apply to %s: %v", base, err),
@@ -366,18 +403,23 @@ func touched(files []*gitdiff.File) []string {
 	return out
 }
 
-func pathFindings(diff []byte, diffPath string, files []*gitdiff.File, src patchdiff.Source) []Finding {
+// pathFindings reports the unsafe paths of a diff, and which of them leave
+// the tree (as opposed to going through a symlink).
+func pathFindings(diff []byte, diffPath string, files []*gitdiff.File, src patchdiff.Source) ([]Finding, map[string]bool) {
 	var fs []Finding
+	outside := map[string]bool{}
 	for _, pr := range patchdiff.CheckPaths(files, src) {
 		code, rule := CodePathUnsafe, "path.in-tree"
 		if strings.Contains(pr.Reason, "symlink") {
 			code, rule = CodePathSymlink, "path.no-symlink"
+		} else {
+			outside[pr.Path] = true
 		}
 		fs = append(fs, Finding{Code: code, Rule: rule, Severity: Error, File: diffPath, Line: diffLine(diff, pr.Path),
 			Message: fmt.Sprintf("%q: %s", pr.Path, pr.Reason),
 			Hint:    "a patch may only write regular files inside the product tree; it is never applied while this stands"})
 	}
-	return fs
+	return fs, outside
 }
 
 type drift struct {
@@ -483,12 +525,12 @@ func (alsoRule) Check(v *Validator, s *State) ([]Finding, error) {
 			return nil, err
 		}
 		src := gitrepo.TreeSource{Tree: tree}
-		if pf := pathFindings(diff, diffPath, files, src); len(pf) > 0 {
+		if pf, _ := pathFindings(diff, diffPath, files, src); len(pf) > 0 {
 			fs = append(fs, pf...)
 			continue
 		}
 		if _, err := patchdiff.Apply(files, src); err != nil {
-			hint := fmt.Sprintf("adapt the fix for %s and save it as patches/%s/%s.diff (`patchline new --from %s --base %s` starts the backport)", tag, p.ID, tag, p.ID, tag)
+			hint := fmt.Sprintf("adapt the fix on a branch cut from %s and save its change as patches/%s/%s.diff: git diff --binary --full-index %s <branch> -- . ':!patches'", tag, p.ID, tag, tag)
 			if !isConflict(err) {
 				hint = ""
 			}
@@ -535,8 +577,8 @@ func (moduleRule) Check(v *Validator, s *State) ([]Finding, error) {
 	for _, mod := range m.Modules {
 		if _, ok := v.Config.Modules[mod]; !ok {
 			hint := "declare it under [modules] in .patchline.toml"
-			if near := release.Nearest(mod, known, 1); len(near) > 0 {
-				hint = fmt.Sprintf("did you mean %q? modules are declared under [modules] in .patchline.toml", near[0])
+			if near := stricttoml.Suggest(mod, known, nil); near != "" {
+				hint = fmt.Sprintf("did you mean %q? modules are declared under [modules] in .patchline.toml", near)
 			}
 			fs = append(fs, Finding{Code: CodeModuleUnknown, Rule: "modules.known", Severity: Error, File: p.ManifestPath, Line: line, Col: col,
 				Message: fmt.Sprintf("module %q is not declared in .patchline.toml (known: %s)", mod, joinMax(known, 8)), Hint: hint})
