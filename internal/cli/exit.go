@@ -65,6 +65,7 @@ func ExitCode(err error) int {
 	case errors.As(err, &cfgErr), errors.As(err, &tagErr),
 		errors.Is(err, config.ErrNotFound),
 		errors.Is(err, gitrepo.ErrNotRepository),
+		errors.Is(err, gitrepo.ErrDirtyWorktree),
 		errors.Is(err, registry.ErrUnknownPatch),
 		errors.Is(err, patchdiff.ErrMalformed),
 		errors.Is(err, patchdiff.ErrUnsafePath):

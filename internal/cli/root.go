@@ -20,6 +20,9 @@ push, and ships them to customers as signed binary deltas.`,
   patchline diff
   patchline validate --format github
   patchline demo`,
+		// Without this, cobra reports an unknown command as a plain error.
+		Args:          argsUsage(cobra.NoArgs),
+		RunE:          func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       f.Version,

@@ -83,11 +83,19 @@ func (r *Repo) Tags() ([]Tag, error) {
 	err = iter.ForEach(func(ref *plumbing.Reference) error {
 		t := Tag{Name: ref.Name().Short(), Commit: ref.Hash()}
 		if obj, err := r.git.TagObject(ref.Hash()); err == nil {
-			c, err := obj.Commit()
+			t.Annotated, t.Signed, t.object = true, obj.PGPSignature != "", obj
+			// Peel tags of tags down to the commit, as git does.
+			target := obj
+			for depth := 0; target.TargetType == plumbing.TagObject && depth < 16; depth++ {
+				if target, err = r.git.TagObject(target.Target); err != nil {
+					return nil
+				}
+			}
+			c, err := target.Commit()
 			if err != nil {
 				return nil // a tag of a tree or blob is not a release
 			}
-			t.Commit, t.Annotated, t.Signed, t.object = c.Hash, true, obj.PGPSignature != "", obj
+			t.Commit = c.Hash
 		}
 		tags = append(tags, t)
 		return nil
@@ -362,22 +370,36 @@ func ParseGitDate(v string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("unrecognised date %q (use RFC 3339, e.g. 2026-03-01T12:00:00Z)", v)
 }
 
+// ErrDirtyWorktree is returned when a checkout would overwrite uncommitted changes.
+var ErrDirtyWorktree = errors.New("the work tree has uncommitted changes")
+
 // CheckoutNewBranch creates branch at commit and checks it out, as
-// `git switch -c branch commit` does; it refuses when tracked files have
-// uncommitted changes.
+// `git switch -c branch commit` does. When tracked files have uncommitted
+// changes it refuses and leaves HEAD and the branches as they were.
 func (r *Repo) CheckoutNewBranch(branch string, commit Hash) error {
 	wt, err := r.git.Worktree()
 	if err != nil {
 		return fmt.Errorf("no work tree to check %s out into: %w", branch, err)
 	}
-	err = wt.Checkout(&git.CheckoutOptions{Branch: plumbing.NewBranchReferenceName(branch), Hash: commit, Create: true, Keep: false})
-	if errors.Is(err, git.ErrUnstagedChanges) {
-		return fmt.Errorf("cannot switch to %s: the work tree has uncommitted changes; commit or stash them first", branch)
-	}
+	head, err := r.git.Storer.Reference(plumbing.HEAD)
 	if err != nil {
-		return fmt.Errorf("check out %s: %w", branch, err)
+		return fmt.Errorf("read HEAD: %w", err)
 	}
-	return nil
+	ref := plumbing.NewBranchReferenceName(branch)
+	err = wt.Checkout(&git.CheckoutOptions{Branch: ref, Hash: commit, Create: true, Keep: false})
+	if err == nil {
+		return nil
+	}
+	// go-git creates the branch and moves HEAD before it finds the work
+	// tree dirty: put both back, so a refused checkout changes nothing.
+	if rerr := r.git.Storer.SetReference(head); rerr != nil {
+		return fmt.Errorf("check out %s: %w (and restoring HEAD failed: %v)", branch, err, rerr)
+	}
+	_ = r.git.Storer.RemoveReference(ref)
+	if errors.Is(err, git.ErrUnstagedChanges) {
+		return fmt.Errorf("cannot switch to %s: %w; commit or stash them first", branch, ErrDirtyWorktree)
+	}
+	return fmt.Errorf("check out %s: %w", branch, err)
 }
 
 // CommitFiles writes files (path relative to the work tree -> contents) into the

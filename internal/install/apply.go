@@ -180,7 +180,8 @@ func (in *installer) plan(b *bundle.Bundle) (*journal, error) {
 		if f.Op != bundle.OpDelete {
 			o.Source = fmt.Sprintf("%s/%s/%05d", stagingDir, m.Patch, i)
 		}
-		if f.Encoding == bundle.EncodingDelta && cur.sha != f.BaseSHA256 && !(prev != nil && prev.RolledBackAt == nil && rf.BaseSHA256 == f.BaseSHA256) {
+		// Without --force a base mismatch is refused above already.
+		if force && f.Encoding == bundle.EncodingDelta && cur.sha != f.BaseSHA256 && rf.BaseSHA256 != f.BaseSHA256 {
 			refuse("%s: the payload is a delta against sha256 %s, found %s; it cannot be rebuilt, even with --force", f.Path, shortSum(f.BaseSHA256), shortSum(cur.sha))
 		}
 		if cur.missing != "" && f.Op != bundle.OpDelete {
@@ -195,7 +196,7 @@ func (in *installer) plan(b *bundle.Bundle) (*journal, error) {
 		rec.Files = append(rec.Files, rf)
 	}
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("%w: %s", ErrPrecondition, listProblems(problems, "installed files are not the base of "+m.Patch))
+		return nil, fmt.Errorf("%w: %s", ErrPrecondition, listProblems(problems, "installed files are not as "+m.Patch+" expects"))
 	}
 	rec.CreatedDirs = j.MakeDirs
 	if prev != nil && prev.RolledBackAt == nil {

@@ -83,7 +83,10 @@ func (f fsys) remove(name string) error {
 	if err := f.check("remove", name); err != nil {
 		return err
 	}
-	if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := os.Remove(name); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
 		return err
 	}
 	return syncDir(filepath.Dir(name))
@@ -154,6 +157,9 @@ func (f fsys) writeJSON(name string, v any) error {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	_, err = f.writer(tmp.Name(), tmp).Write(data)
+	if err == nil {
+		err = tmp.Chmod(0o644) // receipts are for anyone to read
+	}
 	if err == nil {
 		err = tmp.Sync()
 	}

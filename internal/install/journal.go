@@ -207,7 +207,7 @@ func (in *installer) cleanup(j *journal) {
 	for _, d := range j.PruneAfter {
 		errs = append(errs, in.fs.pruneEmpty(in.state(d)))
 	}
-	for _, d := range []string{stagingDir, trashDir, backupsDir} {
+	for _, d := range []string{stagingDir, trashDir, backupsDir, receiptsDir} {
 		errs = append(errs, in.fs.pruneEmpty(in.state(d)))
 	}
 	if err := errors.Join(errs...); err != nil {

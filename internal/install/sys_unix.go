@@ -22,12 +22,12 @@ func (in *installer) lock() (unlock func(), err error) {
 		return nil, err
 	}
 	name := in.state(lockFile)
-	if err := in.fs.check("lock", name); err != nil {
-		return nil, fmt.Errorf("lock %s: %w", name, err)
+	if err := in.fs.check("open", name); err != nil {
+		return nil, fmt.Errorf("take the lock (is the install root writable?): %w", err)
 	}
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|openNoFollow, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("lock %s: %w", name, err)
+		return nil, fmt.Errorf("take the lock (is the install root writable?): %w", err)
 	}
 	fd := int(f.Fd())
 	err = syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB)

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -251,10 +252,14 @@ func gitDiffTrees(t *testing.T, old, new MapSource) []byte {
 // and apply in about the time it takes to read it, not in O(N*D).
 func TestLargeFileOneLineChange(t *testing.T) {
 	t.Parallel()
-	old := lines(1_250_000, "this is line number %09d of a large generated file\n") // ~50 MB... ~60 chars/line
-	old = old[:50<<20]
-	old = old[:bytes.LastIndexByte(old, '\n')+1]
-	n := bytes.Count(old, []byte{'\n'})
+	old := make([]byte, 0, 50<<20+100)
+	n := 0
+	for len(old) < 50<<20 {
+		old = append(old, "this is line number "...)
+		old = strconv.AppendInt(old, int64(n), 10)
+		old = append(old, " of a large generated file\n"...)
+		n++
+	}
 	changed := replaceLine(old, n/2, "this line was changed in the middle of a large file\n")
 
 	start := time.Now()

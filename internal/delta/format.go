@@ -1,0 +1,177 @@
+// Package delta computes and applies binary deltas: the small files that turn
+// one release's copy of a file into the next one's. See docs/delta-format.md
+// for the format.
+//
+// Create follows bsdiff: it finds approximate matches of new in old through a
+// suffix array and writes three streams, control entries, the bytewise
+// difference of each matched region (mostly zeros, since the regions are
+// close) and the bytes that match nothing. Each stream is compressed with
+// zstd instead of bsdiff's bzip2. Apply checks every size it is told before
+// it allocates, and checks the result against the SHA-256 the delta carries
+// before it writes anything.
+package delta
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+)
+
+// Magic opens every delta; the version byte follows it.
+const Magic = "PLDELTA"
+
+// Version is the format version this package writes and reads.
+const Version = 1
+
+// HeaderSize is the length of the fixed header that starts every delta.
+const HeaderSize = len(Magic) + 1 + 2*(8+sha256.Size) + numStreams*8 + 4
+
+// The streams after the header, in the order they are stored.
+const (
+	streamControl = iota
+	streamDiff
+	streamExtra
+	numStreams
+)
+
+var streamNames = [numStreams]string{"control", "diff", "extra"}
+
+var (
+	// ErrCorrupt reports a delta that is damaged, truncated, or not a delta.
+	ErrCorrupt = errors.New("corrupt delta")
+	// ErrMismatch reports an old file that is not the one the delta was made
+	// for: its size or SHA-256 differs from what the header records.
+	ErrMismatch = errors.New("old file does not match the delta")
+)
+
+// castagnoli guards the header, so that damage there reads as a corrupt
+// delta rather than as the wrong old file.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// Header is what a delta says about the files it connects.
+type Header struct {
+	OldSize int64
+	OldSum  [sha256.Size]byte // SHA-256 of the old file
+	NewSize int64
+	NewSum  [sha256.Size]byte // SHA-256 of the file Apply rebuilds
+
+	// streams holds the compressed length of each stream.
+	streams [numStreams]int64
+}
+
+// ReadHeader reads and checks a delta's header, and nothing after it, so a
+// caller can look at the sizes and sums before it commits to Apply.
+func ReadHeader(r io.Reader) (Header, error) {
+	var buf [HeaderSize]byte
+	if _, err := io.ReadFull(r, buf[:]); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return Header{}, fmt.Errorf("%w: header is truncated", ErrCorrupt)
+		}
+		return Header{}, fmt.Errorf("read delta header: %w", err)
+	}
+	return parseHeader(buf[:])
+}
+
+func parseHeader(b []byte) (Header, error) {
+	var h Header
+	if string(b[:len(Magic)]) != Magic {
+		return h, fmt.Errorf("%w: not a patchline delta (no %q magic)", ErrCorrupt, Magic)
+	}
+	if v := b[len(Magic)]; v != Version {
+		return h, fmt.Errorf("%w: format version %d; this patchline reads version %d only", ErrCorrupt, v, Version)
+	}
+	body, sum := b[:HeaderSize-4], binary.BigEndian.Uint32(b[HeaderSize-4:])
+	if crc32.Checksum(body, castagnoli) != sum {
+		return h, fmt.Errorf("%w: header checksum does not match", ErrCorrupt)
+	}
+	p := b[len(Magic)+1:]
+	var err error
+	next := func() int64 {
+		v := binary.BigEndian.Uint64(p)
+		p = p[8:]
+		if v > math.MaxInt && err == nil {
+			err = fmt.Errorf("%w: size %d is out of range", ErrCorrupt, v)
+		}
+		return int64(v)
+	}
+	h.OldSize = next()
+	p = p[copy(h.OldSum[:], p):]
+	h.NewSize = next()
+	p = p[copy(h.NewSum[:], p):]
+	for i := range h.streams {
+		h.streams[i] = next()
+	}
+	if err != nil {
+		return h, err
+	}
+	for i, n := range h.streams {
+		if limit := compressBound(maxRawStream(i, h.NewSize)); n > limit {
+			return h, fmt.Errorf("%w: %s stream of %d bytes is longer than %d bytes of output can need", ErrCorrupt, streamNames[i], n, h.NewSize)
+		}
+	}
+	return h, nil
+}
+
+// appendHeader appends the encoded header to b.
+func appendHeader(b []byte, h Header) []byte {
+	start := len(b)
+	b = append(b, Magic...)
+	b = append(b, Version)
+	b = binary.BigEndian.AppendUint64(b, uint64(h.OldSize))
+	b = append(b, h.OldSum[:]...)
+	b = binary.BigEndian.AppendUint64(b, uint64(h.NewSize))
+	b = append(b, h.NewSum[:]...)
+	for _, n := range h.streams {
+		b = binary.BigEndian.AppendUint64(b, uint64(n))
+	}
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
+}
+
+// maxControlEntry is the longest encoding of one control entry: three
+// varints of at most ten bytes each; maxPredictor is that of the predictor
+// rules before them.
+const (
+	maxControlEntry = 3 * binary.MaxVarintLen64
+	maxPredictor    = 4 * binary.MaxVarintLen64
+)
+
+// maxRawStream is the most uncompressed bytes stream i can hold for an
+// output of newSize bytes. Entries after the first produce at least
+// minEntry bytes each; a sparse diff pair costs at most 3 bytes per byte it
+// covers; the extra stream is at most the output.
+func maxRawStream(i int, newSize int64) int64 {
+	switch i {
+	case streamControl:
+		return satAdd(maxPredictor, satMul(newSize/minEntry+1, maxControlEntry))
+	case streamDiff:
+		return satAdd(32, satMul(newSize, 3))
+	}
+	return newSize
+}
+
+// compressBound is the most bytes zstd needs for n bytes of input: stored
+// blocks cost 3 bytes per 128 KiB and a frame header at most 18 bytes; the
+// slack covers both with room to spare.
+func compressBound(n int64) int64 {
+	return satAdd(satAdd(n, n>>7), 64)
+}
+
+// satAdd and satMul add and multiply non-negative sizes, stopping at
+// math.MaxInt64 rather than wrapping.
+func satAdd(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+func satMul(a, b int64) int64 {
+	if a > math.MaxInt64/b {
+		return math.MaxInt64
+	}
+	return a * b
+}
