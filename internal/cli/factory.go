@@ -72,7 +72,11 @@ func (r *RepoFlags) Open() (*gitrepo.Repo, error) {
 	return gitrepo.Open(r.Dir)
 }
 
-// Registry opens the repository and its .patchline.toml.
+// Registry opens the repository and its .patchline.toml. The policy is
+// the main line's: on the main branch (or with no main branch yet) the work
+// tree's config, elsewhere the config committed on the main line, so a patch
+// branch cut from an old tag is held to today's rules. A branch whose main
+// line has no config yet falls back to its own work tree's.
 func (r *RepoFlags) Registry() (*registry.Registry, error) {
 	repo, err := r.Open()
 	if err != nil {
@@ -82,34 +86,42 @@ func (r *RepoFlags) Registry() (*registry.Registry, error) {
 	if root == "" {
 		root = r.Dir
 	}
-	cfg, err := config.Load(root)
-	if errors.Is(err, config.ErrNotFound) {
-		cfg, err = configFromMain(repo, err)
+	local, localErr := config.Load(root)
+	if localErr != nil && !errors.Is(localErr, config.ErrNotFound) {
+		return nil, localErr
 	}
-	if err != nil {
-		return nil, err
+	mainName := config.DefaultMainBranch
+	if local != nil {
+		mainName = local.Release.MainBranch
+	}
+	cfg := local
+	if head, _, _ := repo.Head(); head != mainName {
+		fromMain, err := committedConfig(repo, mainName)
+		if err != nil {
+			return nil, err
+		}
+		if fromMain != nil {
+			cfg = fromMain
+		}
+	}
+	if cfg == nil {
+		return nil, localErr
 	}
 	return &registry.Registry{Repo: repo, Config: cfg}, nil
 }
 
-// configFromMain reads .patchline.toml from the main line when the work tree
-// has none: a patch branch cut from a tag older than the repository's
-// patchline set-up has no config of its own.
-func configFromMain(repo *gitrepo.Repo, notFound error) (*config.Config, error) {
-	for _, name := range []string{"main", "master"} {
-		ref, ok, err := repo.Branch(name)
-		if err != nil || !ok {
-			continue
-		}
-		data, ok, err := repo.ReadFile(ref.Commit, config.FileName)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			return config.Decode(ref.Name+":"+config.FileName, data)
-		}
+// committedConfig reads .patchline.toml as committed on a branch; nil when
+// the branch or the file does not exist.
+func committedConfig(repo *gitrepo.Repo, branch string) (*config.Config, error) {
+	ref, ok, err := repo.Branch(branch)
+	if err != nil || !ok {
+		return nil, err
 	}
-	return nil, notFound
+	data, ok, err := repo.ReadFile(ref.Commit, config.FileName)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return config.Decode(ref.Name+":"+config.FileName, data)
 }
 
 // JSONFlag is the --json flag of commands that report something.

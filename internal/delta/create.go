@@ -194,16 +194,18 @@ func (ix *index) plan(new []byte) []entry {
 	for scan < len(new) {
 		oldScore := 0
 		scan += length
+		// Inside the current alignment, step over short mismatches (a
+		// moved address, say) and the aligned run after each without
+		// searching: a better alignment shows where this one fails.
+		for {
+			g := resumeGap(old, new, scan, lastOffset)
+			if g == 0 {
+				break
+			}
+			scan += g + matchLen(old[scan+g+lastOffset:], new[scan+g:])
+		}
 		scsc0 := scan
 		for scsc := scan; scan < len(new); scan++ {
-			if shortMismatch(old, new, scan, lastOffset) {
-				// A byte or a few that differ inside the current
-				// alignment, such as a moved address: searching here
-				// would find nothing the search where the alignment
-				// resumes cannot. The byte was not counted in oldScore.
-				scsc = max(scsc, scan+1)
-				continue
-			}
 			pos, length = ix.longestMatch(new[scan:])
 			if o := scan + lastOffset; o >= 0 && o < len(old) && old[o] == new[scan] {
 				ix.alignedOK++
@@ -288,19 +290,21 @@ func (ix *index) plan(new []byte) []entry {
 	return entries
 }
 
-// shortMismatch reports whether new[scan] differs from its byte in the
-// current alignment (old at scan+offset) and the alignment resumes, for at
-// least resumeRun bytes, within resumeGap bytes.
-func shortMismatch(old, new []byte, scan, offset int) bool {
-	const resumeGap, resumeRun = 4, 8
+// resumeGap returns how many bytes from scan the current alignment (old at
+// scan+offset) resumes for at least resumeRun bytes, if new[scan] breaks
+// it and it resumes within maxGap bytes; otherwise 0.
+func resumeGap(old, new []byte, scan, offset int) int {
+	maxGap, resumeRun := tuneGap, tuneRun
 	o := scan + offset
-	if o < 0 || o+resumeGap+resumeRun > len(old) || scan+resumeGap+resumeRun > len(new) || old[o] == new[scan] {
-		return false
+	if o < 0 || o+maxGap+resumeRun > len(old) || scan+maxGap+resumeRun > len(new) || old[o] == new[scan] {
+		return 0
 	}
-	for g := 1; g <= resumeGap; g++ {
+	for g := 1; g <= maxGap; g++ {
 		if matchLen(old[o+g:o+g+resumeRun], new[scan+g:scan+g+resumeRun]) == resumeRun {
-			return true
+			return g
 		}
 	}
-	return false
+	return 0
 }
+
+var tuneGap, tuneRun = 4, 8
