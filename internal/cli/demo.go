@@ -323,4 +323,3 @@ func extractTxtar(archive []byte, dst string) error {
 	}
 	return nil
 }
-

@@ -1,7 +1,6 @@
 package gitrepo
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -89,26 +88,4 @@ func blobOf(e object.ChangeEntry) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: %w", e.Name, err)
 	}
 	return data, nil
-}
-
-// TreeSource reads a git tree as the pre-image of a patch.
-type TreeSource struct{ Tree *object.Tree }
-
-// Lookup implements patchdiff.Source.
-func (s TreeSource) Lookup(p string) ([]byte, patchdiff.Mode, bool, error) {
-	e, err := s.Tree.FindEntry(p)
-	if err != nil {
-		if errors.Is(err, object.ErrEntryNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
-			return nil, 0, false, nil
-		}
-		return nil, 0, false, fmt.Errorf("find %s: %w", p, err)
-	}
-	if e.Mode == filemode.Dir || e.Mode == filemode.Submodule {
-		return nil, patchdiff.Mode(e.Mode), false, nil
-	}
-	data, err := readBlob(s.Tree, e)
-	if err != nil {
-		return nil, 0, false, fmt.Errorf("read %s: %w", p, err)
-	}
-	return data, patchdiff.Mode(e.Mode), true, nil
 }

@@ -351,7 +351,7 @@ func (diffRule) Check(v *Validator, s *State) ([]Finding, error) {
 	if s.BaseTree == nil {
 		return nil, nil
 	}
-	src := gitrepo.TreeSource{Tree: s.BaseTree}
+	src := patchdiff.TreeSource(s.BaseTree)
 	if fs, outside := pathFindings(p.Diff, diffPath, files, src); len(fs) > 0 {
 		// A path outside the tree belongs to no module: modules.cover has
 		// nothing to add about it.
@@ -524,7 +524,7 @@ func (alsoRule) Check(v *Validator, s *State) ([]Finding, error) {
 		if err != nil {
 			return nil, err
 		}
-		src := gitrepo.TreeSource{Tree: tree}
+		src := patchdiff.TreeSource(tree)
 		if pf, _ := pathFindings(diff, diffPath, files, src); len(pf) > 0 {
 			fs = append(fs, pf...)
 			continue
