@@ -120,7 +120,8 @@ problems=()
 [ $rc_all = $want_all ] || problems+=("\`patchline validate --all\` exited $rc_all, want $want_all ($planted planted findings): $(head -c 2000 "$data/all.err")")
 
 # ---- timings -------------------------------------------------------------------------
-# measure NAME RUNS WARMUP 'shell command' -> "median min max mean" in ms
+# measure NAME RUNS WARMUP 'shell command' -> "median min max mean cpu" in ms
+# (cpu: mean user+system time, "-" without hyperfine)
 measure() {
 	local name=$1 runs=$2 warmup=$3 cmd=$4
 	log "timing $name: $runs run(s)"
@@ -128,8 +129,8 @@ measure() {
 		local json=$data/hyperfine-$name.json
 		hyperfine --style basic --ignore-failure --runs "$runs" --warmup "$warmup" \
 			--export-json "$json" --command-name "$name" "$cmd" >&2
-		awk -F': *' '/"(median|min|max|mean)":/ { gsub(/[ ,"]/, "", $2); gsub(/[ "]/, "", $1); v[$1] = $2 * 1000 }
-			END { printf "%.1f %.1f %.1f %.1f\n", v["median"], v["min"], v["max"], v["mean"] }' "$json"
+		awk -F': *' '/"(median|min|max|mean|user|system)":/ { gsub(/[ ,"]/, "", $2); gsub(/[ "]/, "", $1); v[$1] = $2 * 1000 }
+			END { printf "%.1f %.1f %.1f %.1f %.1f\n", v["median"], v["min"], v["max"], v["mean"], v["user"] + v["system"] }' "$json"
 		return
 	fi
 	local i s e ts=()
@@ -142,17 +143,17 @@ measure() {
 	done
 	printf '%s\n' "${ts[@]}" | sort -n | awk '{ a[NR] = $1; sum += $1 }
 		END { m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-		      printf "%.1f %.1f %.1f %.1f\n", m / 1000, a[1] / 1000, a[NR] / 1000, sum / NR / 1000 }'
+		      printf "%.1f %.1f %.1f %.1f -\n", m / 1000, a[1] / 1000, a[NR] / 1000, sum / NR / 1000 }'
 }
 # peak RSS in MB of a command (the largest process, for a script)
 peak() { { /usr/bin/time -v "$@" 2>&1 >/dev/null || true; } | awk -F': *' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }'; }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-read -r one_med one_min one_max _ < <(measure pl-one "$runs_one" 3 "'$pl' validate $id --repo '$repo' --format json")
-read -r gone_med gone_min gone_max _ < <(measure git-one "$runs_one" 3 "bash '$git_script' '$repo' $id")
-read -r all_med all_min all_max _ < <(measure pl-all "$runs_all" 1 "'$pl' validate --all --repo '$repo' --format json >/dev/null")
+read -r one_med one_min one_max _ one_cpu < <(measure pl-one "$runs_one" 3 "'$pl' validate $id --repo '$repo' --format json")
+read -r gone_med gone_min gone_max _ gone_cpu < <(measure git-one "$runs_one" 3 "bash '$git_script' '$repo' $id")
+read -r all_med all_min all_max _ all_cpu < <(measure pl-all "$runs_all" 1 "'$pl' validate --all --repo '$repo' --format json >/dev/null")
 # The timed runs of the git loop also keep its verdicts, for the comparison below.
-read -r gall_med gall_min gall_max _ < <(measure git-all "$runs_git_all" 0 "bash '$git_script' '$repo' --all >'$data/git-all.txt' 2>&1")
+read -r gall_med gall_min gall_max _ gall_cpu < <(measure git-all "$runs_git_all" 0 "bash '$git_script' '$repo' --all >'$data/git-all.txt' 2>&1")
 log "measuring peak memory"
 rss_one=$(peak "$pl" validate "$id" --repo "$repo" --format json)
 rss_all=$(peak "$pl" validate --all --repo "$repo" --format json)
@@ -168,10 +169,10 @@ set -e
 # ---- report ----------------------------------------------------------------------------
 fmt_ms() { awk -v v="$1" 'BEGIN { if (v >= 10000) printf "%.1f s", v / 1000; else if (v >= 1000) printf "%.2f s", v / 1000; else printf "%.0f ms", v }'; }
 span() { printf '%s (%s – %s)' "$(fmt_ms "$1")" "$(fmt_ms "$2")" "$(fmt_ms "$3")"; }
+cpu() { if [ "$1" = - ]; then echo -; else fmt_ms "$1"; fi; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a / b }'; }
 met() { if awk "BEGIN { exit !($1) }"; then echo yes; else echo "**no**"; fi; }
 
-commas() { printf "%'d" "$1" 2>/dev/null || echo "$1"; }
 repo_size=$(du -sh "$repo/.git" | cut -f1)
 ntags=$(git -C "$repo" tag | wc -l)
 nbranches=$(git -C "$repo" for-each-ref refs/heads/patch/ | wc -l)
@@ -194,7 +195,9 @@ section=$data/section.md
 	echo "| | patchline | git CLI | patchline / git | goal | met |"
 	echo "|---|---|---|---|---|---|"
 	echo "| \`validate $id\` | $(span "$one_med" "$one_min" "$one_max") | $(span "$gone_med" "$gone_min" "$gone_max") | $(ratio "$one_med" "$gone_med") | ≤ 2× git and < 300 ms | $(met "$one_med <= 2 * $gone_med && $one_med < 300") |"
+	echo "| CPU (user + sys), \`validate $id\` | $(cpu "$one_cpu") | $(cpu "$gone_cpu") | | | |"
 	echo "| \`validate --all\` ($nbranches branches) | $(span "$all_med" "$all_min" "$all_max") | $(span "$gall_med" "$gall_min" "$gall_max") | $(ratio "$all_med" "$gall_med") | < 10 s | $(met "$all_med < 10000") |"
+	echo "| CPU (user + sys), \`validate --all\` | $(cpu "$all_cpu") | $(cpu "$gall_cpu") | | | |"
 	echo "| peak RSS, \`validate $id\` | $rss_one MB | $rss_git_one MB (largest git process) | | | |"
 	echo "| peak RSS, \`validate --all\` | $rss_all MB | | | | |"
 	echo

@@ -45,6 +45,7 @@ push, and ships them to customers as signed binary deltas.`,
 		NewCmdInstalled(f, nil),
 		NewCmdDelta(f),
 		NewCmdDemo(f, nil),
+		NewCmdRollup(f, nil),
 	)
 	return root
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
+	"sync"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -14,12 +16,6 @@ import (
 // maxOld is the largest old file Create takes: suffix array entries are
 // int32, which keeps the index at 4 bytes per byte of old.
 const maxOld = math.MaxInt32
-
-// minGain is how many more matching bytes a fresh exact match must offer
-// over continuing the current alignment before Create starts a new control
-// entry; a new entry costs about that much in the control stream (bsdiff's
-// constant).
-const minGain = 8
 
 // windowSize is the largest zstd window Create uses and Apply accepts.
 const windowSize = 8 << 20
@@ -41,13 +37,15 @@ func Create(old, new []byte, w io.Writer) error {
 	if len(old) > maxOld {
 		return fmt.Errorf("old file is %d bytes; deltas take old files up to %d bytes", len(old), maxOld)
 	}
-	h := Header{
-		OldSize: int64(len(old)),
-		OldSum:  sha256.Sum256(old),
-		NewSize: int64(len(new)),
-		NewSum:  sha256.Sum256(new),
-	}
+	h := Header{OldSize: int64(len(old)), NewSize: int64(len(new))}
+	var wg sync.WaitGroup
+	wg.Go(func() { h.OldSum, h.NewSum = sha256.Sum256(old), sha256.Sum256(new) })
 	entries := compact(newIndex(old).plan(new))
+	wg.Wait()
+	// The index, 4 to 5 bytes per byte of old, is garbage from here on.
+	// Collect it now so the compressor below reuses its memory instead of
+	// growing the heap past what the search needed.
+	runtime.GC()
 	shifts := newShiftMap(entries)
 
 	enc, err := zstd.NewWriter(nil,
@@ -55,33 +53,43 @@ func Create(old, new []byte, w io.Writer) error {
 		zstd.WithEncoderConcurrency(1), // one goroutine: byte-stable output
 		zstd.WithEncoderCRC(false),     // Apply checks the SHA-256 of the result
 		zstd.WithWindowSize(windowSize),
+		zstd.WithLowerEncoderMem(true),
 	)
 	if err != nil {
 		return fmt.Errorf("create delta: %w", err)
 	}
 	defer enc.Close()
 
-	// Keep the predictor whose diff stream compresses smallest; the first
-	// candidate predicts nothing, so prediction never makes a delta larger.
+	// Keep the predictor whose sparse diff stream is shortest; the first
+	// candidate predicts nothing, so prediction never makes a delta much
+	// larger. Length stands in for compressed size: it counts the bytes
+	// that need correcting, and it is much cheaper to get.
 	var streams [numStreams][]byte
 	var pred predictor
-	region := make([]byte, 0, maxDiff(entries))
+	var best, scratch []byte
 	for i, p := range predictors(old) {
-		z := enc.EncodeAll(diffStream(old, new, entries, p, shifts, region), nil)
-		if i == 0 || len(z) < len(streams[streamDiff]) {
-			streams[streamDiff], pred = z, p
+		scratch = diffStream(old, new, entries, p, shifts, scratch)
+		if i == 0 || len(scratch) < len(best) {
+			best, scratch, pred = scratch, best, p
 		}
 	}
+	streams[streamDiff] = enc.EncodeAll(best, nil)
 	streams[streamControl] = enc.EncodeAll(controlStream(pred, entries), nil)
-	var extra bytes.Buffer
-	enc.ResetContentSize(&extra, rawExtra(entries))
-	if err := writeExtra(enc, new, entries); err != nil {
-		return fmt.Errorf("create delta: compress extra stream: %w", err)
+	if n := rawExtra(entries); n == 0 {
+		// A stream of unknown length declares the largest window; an
+		// empty one written whole declares the smallest.
+		streams[streamExtra] = enc.EncodeAll(nil, nil)
+	} else {
+		var extra bytes.Buffer
+		enc.ResetContentSize(&extra, n)
+		if err := writeExtra(enc, new, entries); err != nil {
+			return fmt.Errorf("create delta: compress extra stream: %w", err)
+		}
+		if err := enc.Close(); err != nil {
+			return fmt.Errorf("create delta: compress extra stream: %w", err)
+		}
+		streams[streamExtra] = extra.Bytes()
 	}
-	if err := enc.Close(); err != nil {
-		return fmt.Errorf("create delta: compress extra stream: %w", err)
-	}
-	streams[streamExtra] = extra.Bytes()
 
 	for i, s := range streams {
 		h.streams[i] = int64(len(s))
@@ -109,15 +117,23 @@ func controlStream(p predictor, entries []entry) []byte {
 }
 
 // diffStream encodes, sparse, new minus the predicted old over every diff
-// region. region is scratch with room for the longest one.
-func diffStream(old, new []byte, entries []entry, p predictor, shifts shiftMap, region []byte) []byte {
-	var s sparseWriter
+// region, reusing buf. It reads the prediction's patches as they come, so
+// no copy of a region is made.
+func diffStream(old, new []byte, entries []entry, p predictor, shifts shiftMap, buf []byte) []byte {
+	s := sparseWriter{out: buf[:0]}
 	var oldPos, newPos int64
 	for _, e := range entries {
 		oldPos += e.seek
-		pred := append(region[:0], old[oldPos:oldPos+e.diff]...)
-		p.predict(pred, old, oldPos, newPos-oldPos, shifts)
-		s.write(pred, new[newPos:newPos+e.diff])
+		d := newPos - oldPos
+		at := oldPos // old offset up to which corrections are written
+		p.patches(old, oldPos, oldPos+e.diff, d, shifts, func(pos int64, v uint64, width int) {
+			s.write(old[at:pos], new[at+d:pos+d])
+			var b [8]byte
+			binary.LittleEndian.PutUint64(b[:], v)
+			s.write(b[:width], new[pos+d:pos+d+int64(width)])
+			at = pos + int64(width)
+		})
+		s.write(old[at:oldPos+e.diff], new[at+d:newPos+e.diff])
 		oldPos += e.diff
 		newPos += e.diff + e.extra
 	}
@@ -144,14 +160,6 @@ func rawExtra(entries []entry) int64 {
 	return n
 }
 
-func maxDiff(entries []entry) int64 {
-	var n int64
-	for _, e := range entries {
-		n = max(n, e.diff)
-	}
-	return n
-}
-
 // minEntry is the fewest bytes an entry other than the first may produce.
 // It bounds the number of entries, and so what Apply keeps of them, to one
 // per minEntry bytes of output.
@@ -174,137 +182,3 @@ func compact(entries []entry) []entry {
 	}
 	return out
 }
-
-// plan chooses the control entries that turn old into new, with bsdiff's
-// heuristic: walk new, and wherever an exact match in old beats the
-// current alignment by more than minGain bytes, end the current region.
-// Each region is then split in three: a forward extension of the previous
-// match (diff), a backward extension of the next one (diff of the next
-// entry), and what neither covers well (extra). Extensions go as far as at
-// least half their bytes match, so relocated addresses and other small
-// edits stay in the diff stream, where they cost little after compression.
-func (ix *index) plan(new []byte) []entry {
-	old := ix.old
-	var (
-		entries                       []entry
-		scan, length, pos             int
-		lastScan, lastPos, lastOffset int
-		pendingSeek                   int64
-	)
-	for scan < len(new) {
-		oldScore := 0
-		scan += length
-		// Inside the current alignment, step over short mismatches (a
-		// moved address, say) and the aligned run after each without
-		// searching: a better alignment shows where this one fails.
-		for {
-			g := resumeGap(old, new, scan, lastOffset)
-			if g == 0 {
-				break
-			}
-			scan += g + matchLen(old[scan+g+lastOffset:], new[scan+g:])
-		}
-		scsc0 := scan
-		for scsc := scan; scan < len(new); scan++ {
-			pos, length = ix.longestMatch(new[scan:])
-			if o := scan + lastOffset; o >= 0 && o < len(old) && old[o] == new[scan] {
-				ix.alignedOK++
-			}
-			if scan == scsc0 {
-				ix.first++
-			}
-			for ; scsc < scan+length; scsc++ {
-				if o := scsc + lastOffset; o >= 0 && o < len(old) && old[o] == new[scsc] {
-					oldScore++
-				}
-			}
-			if (length == oldScore && length != 0) || length > oldScore+minGain {
-				break
-			}
-			if o := scan + lastOffset; o >= 0 && o < len(old) && old[o] == new[scan] {
-				oldScore--
-			}
-		}
-		if length == oldScore && scan != len(new) {
-			continue // the current alignment is as good: keep extending it
-		}
-
-		// Forward extension of the last match: the longest prefix of the
-		// gap in which at least half the bytes match.
-		lenf := 0
-		for i, s, best := 0, 0, 0; lastScan+i < scan && lastPos+i < len(old); {
-			if old[lastPos+i] == new[lastScan+i] {
-				s++
-			}
-			i++
-			if s*2-i > best*2-lenf {
-				best, lenf = s, i
-			}
-		}
-		// Backward extension of the new match, the same way.
-		lenb := 0
-		if scan < len(new) {
-			for i, s, best := 1, 0, 0; scan >= lastScan+i && pos >= i; i++ {
-				if old[pos-i] == new[scan-i] {
-					s++
-				}
-				if s*2-i > best*2-lenb {
-					best, lenb = s, i
-				}
-			}
-		}
-		// Where the two overlap, split at the point that matches best.
-		if overlap := lastScan + lenf - (scan - lenb); overlap > 0 {
-			lens := 0
-			for i, s, best := 0, 0, 0; i < overlap; i++ {
-				if new[lastScan+lenf-overlap+i] == old[lastPos+lenf-overlap+i] {
-					s++
-				}
-				if new[scan-lenb+i] == old[pos-lenb+i] {
-					s--
-				}
-				if s > best {
-					best, lens = s, i+1
-				}
-			}
-			lenf += lens - overlap
-			lenb -= lens
-		}
-
-		e := entry{
-			seek:  pendingSeek,
-			diff:  int64(lenf),
-			extra: int64(scan - lenb - (lastScan + lenf)),
-		}
-		seek := int64(pos - lenb - (lastPos + lenf))
-		if e.diff+e.extra > 0 {
-			entries = append(entries, e)
-			pendingSeek = seek
-		} else {
-			// Nothing to copy: fold the move into the next entry, so every
-			// entry makes progress (which Apply requires).
-			pendingSeek += seek
-		}
-		lastScan, lastPos, lastOffset = scan-lenb, pos-lenb, pos-scan
-	}
-	return entries
-}
-
-// resumeGap returns how many bytes from scan the current alignment (old at
-// scan+offset) resumes for at least resumeRun bytes, if new[scan] breaks
-// it and it resumes within maxGap bytes; otherwise 0.
-func resumeGap(old, new []byte, scan, offset int) int {
-	maxGap, resumeRun := tuneGap, tuneRun
-	o := scan + offset
-	if o < 0 || o+maxGap+resumeRun > len(old) || scan+maxGap+resumeRun > len(new) || old[o] == new[scan] {
-		return 0
-	}
-	for g := 1; g <= maxGap; g++ {
-		if matchLen(old[o+g:o+g+resumeRun], new[scan+g:scan+g+resumeRun]) == resumeRun {
-			return g
-		}
-	}
-	return 0
-}
-
-var tuneGap, tuneRun = 4, 8

@@ -161,41 +161,66 @@ func (m shiftMap) shift(x int64) (int64, bool) {
 	return 0, false
 }
 
+// patches finds the references in old[start:end], a region that sits at
+// new offset start+shift, and calls emit, in increasing order of position,
+// with the value each should have in new. A field of width bytes is
+// rewritten only if it lies wholly in the region, and the scan resumes
+// after it, so fields never overlap; one whose value stays is not emitted.
+func (p predictor) patches(old []byte, start, end, shift int64, m shiftMap, emit func(pos int64, v uint64, width int)) {
+	codeLo, codeHi := int64(math.MaxInt64), int64(0)
+	if p.rel32 {
+		codeLo, codeHi = max(p.codeStart, 2), min(p.codeEnd, end)-4
+	}
+	for po := start; po < end; {
+		if p.abs64 && po&7 == 0 && po+8 <= end {
+			w := binary.LittleEndian.Uint64(old[po:])
+			if w-p.base < uint64(len(old)) {
+				if s, ok := m.shift(int64(w - p.base)); ok {
+					if s != 0 {
+						emit(po, w+uint64(s), 8)
+					}
+					po += 8
+					continue
+				}
+			}
+		}
+		inCode := po >= codeLo && po <= codeHi
+		if inCode && rel32Operand(old[po-2], old[po-1]) {
+			v := int64(int32(binary.LittleEndian.Uint32(old[po:])))
+			if t := po + 4 + v; t >= 0 && t < int64(len(old)) {
+				if s, ok := m.shift(t); ok {
+					if s != shift {
+						emit(po, uint64(uint32(v+s-shift)), 4)
+					}
+					po += 4
+					continue
+				}
+			}
+		}
+		// Next candidate: every byte in code, else the next aligned word.
+		switch {
+		case inCode:
+			po++
+		case po < codeLo && p.abs64:
+			po = min(codeLo, (po+8)&^7)
+		case po < codeLo:
+			po = codeLo
+		case p.abs64:
+			po = (po + 8) &^ 7
+		default:
+			return
+		}
+	}
+}
+
 // predict rewrites the references in dst, which holds a copy of
 // old[oldPos:oldPos+len(dst)] that will sit at new offset oldPos+shift.
 func (p predictor) predict(dst, old []byte, oldPos, shift int64, m shiftMap) {
-	end := oldPos + int64(len(dst))
-	if p.abs64 {
-		first := (oldPos + 7) &^ 7
-		for po := first; po+8 <= end; po += 8 {
-			w := binary.LittleEndian.Uint64(old[po:])
-			if w-p.base >= uint64(len(old)) {
-				continue
-			}
-			if s, ok := m.shift(int64(w - p.base)); ok && s != 0 {
-				binary.LittleEndian.PutUint64(dst[po-oldPos:], w+uint64(s))
-			}
-		}
-	}
-	if p.rel32 {
-		lo, hi := max(oldPos, p.codeStart, 2), min(end, p.codeEnd)-4
-		for po := lo; po <= hi; po++ {
-			if !rel32Operand(old[po-2], old[po-1]) {
-				continue
-			}
-			v := int64(int32(binary.LittleEndian.Uint32(old[po:])))
-			t := po + 4 + v
-			if t < 0 || t >= int64(len(old)) {
-				continue
-			}
-			if s, ok := m.shift(t); ok {
-				if s != shift {
-					binary.LittleEndian.PutUint32(dst[po-oldPos:], uint32(v+s-shift))
-				}
-				po += 3 // the field's other bytes start no operand
-			}
-		}
-	}
+	p.patches(old, oldPos, oldPos+int64(len(dst)), shift, m, func(pos int64, v uint64, width int) {
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], v)
+		copy(dst[pos-oldPos:], b[:width])
+	})
 }
 
 // rel32Operand reports whether the two bytes before a position can end an

@@ -69,9 +69,16 @@ func sais[T symbol](text []T, sa []int32, k int, scratch []int32) {
 		bkt = make([]int32, k)
 	}
 	t := classify(text)
+	// Keep the symbol counts when that is cheap; the buckets are set up
+	// six times.
+	var cnt []int32
+	if k <= 1<<16 {
+		cnt = make([]int32, k)
+		countSymbols(text, cnt)
+	}
 
 	// Stage 1: sort the LMS substrings by inducing from their positions.
-	bucketEnds(text, bkt)
+	bucketEnds(text, bkt, cnt)
 	for i := range sa {
 		sa[i] = -1
 	}
@@ -82,8 +89,8 @@ func sais[T symbol](text []T, sa []int32, k int, scratch []int32) {
 			sa[bkt[c]] = int32(i)
 		}
 	}
-	induceL(text, sa, bkt, t)
-	induceS(text, sa, bkt, t)
+	induceL(text, sa, bkt, cnt)
+	induceS(text, sa, bkt, cnt, t)
 
 	// Move the sorted LMS positions to the front and name each by its
 	// rank, equal substrings sharing a name. LMS positions are at least two
@@ -138,7 +145,7 @@ func sais[T symbol](text []T, sa []int32, k int, scratch []int32) {
 	for i := m; i < n; i++ {
 		sa[i] = -1
 	}
-	bucketEnds(text, bkt)
+	bucketEnds(text, bkt, cnt)
 	for i := m - 1; i >= 0; i-- {
 		p := sa[i]
 		sa[i] = -1
@@ -146,8 +153,8 @@ func sais[T symbol](text []T, sa []int32, k int, scratch []int32) {
 		bkt[c]--
 		sa[bkt[c]] = p
 	}
-	induceL(text, sa, bkt, t)
-	induceS(text, sa, bkt, t)
+	induceL(text, sa, bkt, cnt)
+	induceS(text, sa, bkt, cnt, t)
 }
 
 // equalLMS reports whether the LMS substrings at a and b (a != b) are equal
@@ -167,59 +174,86 @@ func equalLMS[T symbol](text []T, t typeBits, a, b int) bool {
 	}
 }
 
-func bucketStarts[T symbol](text []T, bkt []int32) {
-	countSymbols(text, bkt)
+// bucketStarts and bucketEnds set bkt to where each symbol's bucket starts
+// or ends in sa, from the symbol counts cnt if the caller kept them, else
+// by counting again.
+func bucketStarts[T symbol](text []T, bkt, cnt []int32) {
+	if cnt == nil {
+		countSymbols(text, bkt)
+		cnt = bkt
+	}
 	sum := int32(0)
-	for i, c := range bkt {
+	for i, c := range cnt {
 		bkt[i] = sum
 		sum += c
 	}
 }
 
-func bucketEnds[T symbol](text []T, bkt []int32) {
-	countSymbols(text, bkt)
+func bucketEnds[T symbol](text []T, bkt, cnt []int32) {
+	if cnt == nil {
+		countSymbols(text, bkt)
+		cnt = bkt
+	}
 	sum := int32(0)
-	for i, c := range bkt {
+	for i, c := range cnt {
 		sum += c
 		bkt[i] = sum
 	}
 }
 
-func countSymbols[T symbol](text []T, bkt []int32) {
-	clear(bkt)
+func countSymbols[T symbol](text []T, cnt []int32) {
+	clear(cnt)
 	for _, c := range text {
-		bkt[c]++
+		cnt[c]++
 	}
 }
 
 // induceL places every L-type suffix, scanning left to right: the suffix
-// before each placed one, if L-type, goes to the head of its bucket.
-func induceL[T symbol](text []T, sa, bkt []int32, t typeBits) {
-	bucketStarts(text, bkt)
+// before each placed one, if L-type, goes to the head of its bucket. Only
+// L-type and LMS suffixes are placed when it runs, so the one before p is
+// L-type exactly when its symbol is not smaller than p's: no type lookup.
+func induceL[T symbol](text []T, sa, bkt []int32, cnt []int32) {
+	bucketStarts(text, bkt, cnt)
 	last := len(text) - 1 // induced by the sentinel
 	c := text[last]
 	sa[bkt[c]] = int32(last)
 	bkt[c]++
 	for i := range sa {
-		j := sa[i] - 1
-		if j >= 0 && !t.s(int(j)) {
-			c := text[j]
-			sa[bkt[c]] = j
+		p := sa[i]
+		if p <= 0 {
+			continue
+		}
+		if c := text[p-1]; c >= text[p] {
+			sa[bkt[c]] = p - 1
 			bkt[c]++
 		}
 	}
 }
 
 // induceS places every S-type suffix, scanning right to left into the
-// buckets' tails.
-func induceS[T symbol](text []T, sa, bkt []int32, t typeBits) {
-	bucketEnds(text, bkt)
+// buckets' tails. The one before p is S-type when its symbol is smaller
+// than p's, or equal and p is S-type; and p is S-type exactly when it sits
+// at or after its bucket's moving tail, since S-type entries are written
+// there before the scan reaches them. With a small alphabet that test
+// reads the bucket table, which stays in cache, instead of the type bits.
+func induceS[T symbol](text []T, sa, bkt []int32, cnt []int32, t typeBits) {
+	bucketEnds(text, bkt, cnt)
+	small := len(bkt) <= 1<<16
 	for i := len(sa) - 1; i >= 0; i-- {
-		j := sa[i] - 1
-		if j >= 0 && t.s(int(j)) {
-			c := text[j]
-			bkt[c]--
-			sa[bkt[c]] = j
+		p := sa[i]
+		if p <= 0 {
+			continue
 		}
+		c, cp := text[p-1], text[p]
+		if c > cp {
+			continue
+		}
+		if c == cp {
+			if small && int32(i) < bkt[cp] || !small && !t.s(int(p)) {
+				continue
+			}
+		}
+		bkt[c]--
+		sa[bkt[c]] = p - 1
 	}
 }

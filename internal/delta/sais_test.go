@@ -68,19 +68,38 @@ func fibonacciWord(n int) []byte {
 	return b[:n]
 }
 
-func TestSuffixArrayMatchesIndex(t *testing.T) {
+// TestSuffixArrayLarge checks a text big enough to recurse several levels,
+// with long repeats, against index/suffixarray's lookups.
+func TestSuffixArrayLarge(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 4))
-	text := make([]byte, 1<<20)
+	text := make([]byte, 1<<18)
 	for i := range text {
 		text[i] = byte(rng.IntN(4))
 	}
-	copy(text[1<<19:], text[:1<<18]) // long repeats
+	copy(text[1<<17:], text[:1<<16]) // long repeats
 	sa := suffixArray(text)
 	for i := 1; i < len(sa); i++ {
 		if bytes.Compare(text[sa[i-1]:], text[sa[i]:]) >= 0 {
 			t.Fatalf("suffixes %d and %d out of order", sa[i-1], sa[i])
 		}
 	}
-	_ = suffixarray.New
+	// Every occurrence of a 12-byte pattern is a contiguous run of sa.
+	ix := suffixarray.New(text)
+	for _, at := range []int{0, 1000, 1 << 16, 1<<17 + 5, len(text) - 12} {
+		pattern := text[at : at+12]
+		want := ix.Lookup(pattern, -1)
+		lo, _ := slices.BinarySearchFunc(sa, pattern, func(p int32, pat []byte) int {
+			return bytes.Compare(text[p:min(int(p)+len(pat), len(text))], pat)
+		})
+		var got []int
+		for i := lo; i < len(sa) && bytes.HasPrefix(text[sa[i]:], pattern); i++ {
+			got = append(got, int(sa[i]))
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("occurrences of text[%d:%d]: got %v, want %v", at, at+12, got, want)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package delta
 import (
 	"encoding/binary"
 	"math/bits"
+	"sync"
 )
 
 // index finds, for any string, the longest prefix of it that occurs in old.
@@ -14,18 +15,58 @@ type index struct {
 	// a zero). It saves the first dozen probes of every search, each a
 	// cache miss in sa and another in old.
 	bucket []int32
-	calls, cmp, alignedOK, first int
+	// grams has a bit set for the hash of every 8-byte string in old; a
+	// search for a string whose first 8 bytes hash to a clear bit can only
+	// find a match shorter than 8 bytes, too short to start an entry.
+	grams     []uint64
+	gramShift uint
 }
 
+// newIndex builds the suffix array and, at the same time on another
+// goroutine, the two small tables that speed up searches.
 func newIndex(old []byte) *index {
-	ix := &index{old: old, sa: suffixArray(old), bucket: make([]int32, 1<<16+1)}
+	ix := &index{old: old}
+	var wg sync.WaitGroup
+	wg.Go(ix.buildTables)
+	ix.sa = suffixArray(old)
+	wg.Wait()
+	return ix
+}
+
+func (ix *index) buildTables() {
+	old := ix.old
+	ix.bucket = make([]int32, 1<<16+1)
 	for i := range old {
 		ix.bucket[pairKey(old[i:])+1]++
 	}
 	for k := 1; k < len(ix.bucket); k++ {
 		ix.bucket[k] += ix.bucket[k-1]
 	}
-	return ix
+	// Between 4 and 8 bits per byte of old: a string absent from old
+	// finds its bit clear at least 7 times in 8.
+	tableBits := max(bits.Len(uint(len(old)))+2, 6)
+	ix.gramShift = uint(64 - tableBits)
+	ix.grams = make([]uint64, 1<<tableBits/64)
+	for i := 0; i+gramLen <= len(old); i++ {
+		h := ix.gramHash(old[i:])
+		ix.grams[h/64] |= 1 << (h % 64)
+	}
+}
+
+const gramLen = 8
+
+func (ix *index) gramHash(b []byte) uint64 {
+	return binary.LittleEndian.Uint64(b) * 0x9E3779B97F4A7C15 >> ix.gramShift
+}
+
+// mayOccur reports whether the first 8 bytes of s may occur in old; false
+// means they do not, and s has no match of 8 bytes or more.
+func (ix *index) mayOccur(s []byte) bool {
+	if len(s) < gramLen {
+		return true
+	}
+	h := ix.gramHash(s)
+	return ix.grams[h/64]&(1<<(h%64)) != 0
 }
 
 func pairKey(b []byte) int {
@@ -50,7 +91,6 @@ func (ix *index) longestMatch(s []byte) (pos, n int) {
 			lo, hi = int(ix.bucket[k]), int(ix.bucket[k+1])-1
 		}
 	}
-	ix.calls++
 	lcpLo := matchLen(old[sa[lo]:], s)
 	lcpHi := matchLen(old[sa[hi]:], s)
 	for hi-lo > 1 {
@@ -58,7 +98,6 @@ func (ix *index) longestMatch(s []byte) (pos, n int) {
 		k := min(lcpLo, lcpHi)
 		suf := old[sa[mid]:]
 		l := k + matchLen(suf[k:], s[k:])
-		ix.cmp += l - k
 		if l == len(suf) || (l < len(s) && suf[l] < s[l]) {
 			lo, lcpLo = mid, l
 		} else {

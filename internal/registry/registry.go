@@ -404,3 +404,22 @@ func (t *Tags) NewerOnLine(tag string) []string {
 	}
 	return out
 }
+
+// LoadAt reads one patch's files as a commit holds them (a release tag, a
+// maintenance branch at some point of its history). where names the place
+// for messages. ok is false when the commit has no patches/<ID>/ folder.
+func (r *Registry) LoadAt(id string, commit gitrepo.Hash, where string) (p *Patch, ok bool, err error) {
+	t, err := r.Repo.Tree(commit)
+	if err != nil {
+		return nil, false, err
+	}
+	names, err := gitrepo.ListDir(t, Dir)
+	if err != nil {
+		return nil, false, err
+	}
+	if isDir, found := names[id]; !found || !isDir {
+		return nil, false, nil
+	}
+	p = &Patch{ID: id, Commit: commit, Where: where}
+	return p, true, r.readTree(p, t)
+}

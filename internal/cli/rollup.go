@@ -1,0 +1,141 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/patchline/patchline/internal/gitrepo"
+	"github.com/patchline/patchline/internal/history"
+	"github.com/patchline/patchline/internal/release"
+	"github.com/patchline/patchline/internal/rollup"
+)
+
+// RollupOptions are the flags of `patchline rollup`.
+type RollupOptions struct {
+	IO   *IOStreams
+	Repo RepoFlags
+	JSONFlag
+	Range RangeFlags
+}
+
+// RangeFlags are --from and --to, two release tags, older first.
+type RangeFlags struct {
+	From, To string
+}
+
+// AddFlags registers --from and --to.
+func (r *RangeFlags) AddFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&r.From, "from", "", "the older release tag, e.g. the previous quarterly release (required)")
+	cmd.Flags().StringVar(&r.To, "to", "", "the newer release tag, e.g. the new quarterly release (required)")
+}
+
+// check is run in PreRunE: both flags are given.
+func (r *RangeFlags) check(cmd *cobra.Command) error {
+	for _, name := range []string{"from", "to"} {
+		if !cmd.Flags().Changed(name) {
+			return usageError("--%s is required, e.g. --from v2026.2.0 --to v2026.3.0\nRun '%s --help' for usage.", name, cmd.CommandPath())
+		}
+	}
+	return nil
+}
+
+// resolve checks both are release tags and --from is the older one.
+func (r *RangeFlags) resolve(h *history.History) (from, to gitrepo.Tag, err error) {
+	if from, err = h.Tags.ReleaseTag(r.From); err != nil {
+		return from, to, fmt.Errorf("--from: %w", err)
+	}
+	if to, err = h.Tags.ReleaseTag(r.To); err != nil {
+		return from, to, fmt.Errorf("--to: %w", err)
+	}
+	if release.CompareTags(r.From, r.To) >= 0 {
+		return from, to, usageError("--from %s is not older than --to %s: give the older release first, e.g. --from %s --to %s", r.From, r.To, r.To, r.From)
+	}
+	return from, to, nil
+}
+
+// NewCmdRollup builds `patchline rollup`.
+func NewCmdRollup(f *Factory, runF func(*RollupOptions) error) *cobra.Command {
+	opts := &RollupOptions{IO: f.IO}
+	cmd := &cobra.Command{
+		Use:   "rollup --from TAG --to TAG",
+		Short: "Prove every patch of the previous line reached the new release",
+		Long: `Reads the patches merged on the release line of --from after it (its
+maintenance branch, or its newest tag when the branch is gone) and checks,
+by content, that each one's change is in the tree of --to: its diff applies
+in reverse, or each hunk's post-image is there. Commit ids do not matter, so
+a fix that was cherry-picked, squashed or written again counts as contained.
+
+Each patch is contained, missing (with the files and hunks not found),
+superseded (a manifest in --to says supersedes = ["<ID>"]), reverted or
+withdrawn (taken off the line again), or later (merged after --to was made).
+
+Exit status: 0 when nothing is missing, 1 when something is, 2 for tags that
+are not release tags or a range given newest first.`,
+		Example: `  patchline rollup --from v2026.2.0 --to v2026.3.0
+  patchline rollup --from v2026.2.0 --to v2026.3.0 --json | jq -r '.patches[] | select(.status == "missing") | .id'`,
+		Args: argsUsage(cobra.NoArgs),
+		PreRunE: func(cmd *cobra.Command, args []string) error {
+			return opts.Range.check(cmd)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return runRollup(opts)
+		},
+	}
+	opts.Repo.AddFlags(cmd)
+	opts.JSONFlag.AddFlags(cmd)
+	opts.Range.AddFlags(cmd)
+	return cmd
+}
+
+func runRollup(opts *RollupOptions) error {
+	h, err := openHistory(&opts.Repo)
+	if err != nil {
+		return err
+	}
+	from, to, err := opts.Range.resolve(h)
+	if err != nil {
+		return err
+	}
+	res, err := rollup.Run(h, from, to)
+	if err != nil {
+		return err
+	}
+	warnProblems(opts.IO, res.Problems)
+	if opts.JSON {
+		err = res.WriteJSON(opts.IO.Out)
+	} else {
+		err = res.WriteText(opts.IO.Out)
+	}
+	if err != nil {
+		return err
+	}
+	if missing := res.Missing(); len(missing) > 0 {
+		verb := "patches of %s are"
+		if len(missing) == 1 {
+			verb = "patch of %s is"
+		}
+		return &exitError{code: ExitFindings, err: fmt.Errorf("%d "+verb+" missing from %s: %s", len(missing), res.Line, res.To, strings.Join(missing, ", "))}
+	}
+	return nil
+}
+
+// openHistory opens the repository's registry and reads its release lines.
+func openHistory(repo *RepoFlags) (*history.History, error) {
+	reg, err := repo.Registry()
+	if err != nil {
+		return nil, err
+	}
+	return history.New(reg)
+}
+
+// warnProblems reports manifests in history that do not decode, on stderr.
+func warnProblems(io *IOStreams, problems []string) {
+	for _, p := range problems {
+		fmt.Fprintf(io.ErrOut, "warning: %s\n", p)
+	}
+}

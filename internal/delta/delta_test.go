@@ -1,0 +1,257 @@
+package delta
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// noise returns n pseudo-random bytes, the same for the same seed.
+func noise(seed uint64, n int) []byte {
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(rng.Uint32())
+	}
+	return b
+}
+
+// splice returns b with b[at:at+del] replaced by ins.
+func splice(b []byte, at, del int, ins []byte) []byte {
+	out := slices.Clone(b[:at])
+	out = append(out, ins...)
+	return append(out, b[at+del:]...)
+}
+
+func flipped(b []byte, at int) []byte {
+	out := slices.Clone(b)
+	out[at] ^= 0x40
+	return out
+}
+
+// roundTrip creates a delta from old to new, applies it with maxOut set to
+// exactly the size of new, and checks the result.
+func roundTrip(t *testing.T, old, new []byte) []byte {
+	t.Helper()
+	var d bytes.Buffer
+	if err := Create(old, new, &d); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	var out bytes.Buffer
+	if err := Apply(old, bytes.NewReader(d.Bytes()), &out, int64(len(new))); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	if !bytes.Equal(out.Bytes(), new) {
+		t.Fatalf("Apply rebuilt %d bytes that differ from the %d of new", out.Len(), len(new))
+	}
+	return d.Bytes()
+}
+
+func TestRoundTrip(t *testing.T) {
+	t.Parallel()
+	base := noise(1, 64<<10)
+	text := bytes.Repeat([]byte("the quick brown fox jumps over the lazy dog\n"), 2000)
+	tests := []struct {
+		name     string
+		old, new []byte
+	}{
+		{"both empty", nil, nil},
+		{"empty old", nil, noise(2, 5000)},
+		{"empty new", base, nil},
+		{"one byte old", []byte{7}, base[:100]},
+		{"identical", base, base},
+		{"one byte changed", base, flipped(base, 30000)},
+		{"first byte changed", base, flipped(base, 0)},
+		{"last byte changed", base, flipped(base, len(base)-1)},
+		{"insert at start", base, splice(base, 0, 0, noise(3, 300))},
+		{"insert in middle", base, splice(base, 32000, 0, noise(4, 300))},
+		{"insert at end", base, splice(base, len(base), 0, noise(5, 300))},
+		{"delete at start", base, splice(base, 0, 300, nil)},
+		{"delete in middle", base, splice(base, 32000, 300, nil)},
+		{"delete at end", base, splice(base, len(base)-300, 300, nil)},
+		{"move a block", base, splice(splice(base, 40000, 2000, nil), 1000, 0, base[40000:42000])},
+		{"unrelated random", base, noise(6, 70<<10)},
+		{"repeated pattern", text, splice(flipped(text, 5000), 60000, 10, []byte("a lazy cat"))},
+		{"zeros", make([]byte, 100<<10), splice(make([]byte, 100<<10), 50000, 0, []byte{1, 2, 3})},
+		{"short strings", []byte("abc"), []byte("abd")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d := roundTrip(t, tt.old, tt.new)
+			t.Logf("%d -> %d bytes: delta of %d bytes", len(tt.old), len(tt.new), len(d))
+		})
+	}
+}
+
+// TestSmallEditsGiveSmallDeltas guards the point of the package: a few
+// changed bytes in a large file cost a few bytes, not a copy.
+func TestSmallEditsGiveSmallDeltas(t *testing.T) {
+	t.Parallel()
+	old := noise(7, 256<<10)
+	new := splice(flipped(flipped(old, 1000), 200000), 100000, 0, []byte("inserted"))
+	if d := roundTrip(t, old, new); len(d) > HeaderSize+200 {
+		t.Errorf("delta for 3 small edits in 256 KiB is %d bytes, want at most %d", len(d), HeaderSize+200)
+	}
+}
+
+func TestCreateIsDeterministic(t *testing.T) {
+	t.Parallel()
+	// Over minSplit, so the two halves of the search run concurrently.
+	old := noise(8, minSplit+minSplit/2)
+	new := splice(flipped(old, 5), minSplit/2, 100, noise(9, 1000))
+	var a, b bytes.Buffer
+	if err := Create(old, new, &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := Create(old, new, &b); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Errorf("two Creates of the same pair differ: %d and %d bytes", a.Len(), b.Len())
+	}
+	roundTrip(t, old, new)
+}
+
+func TestReadHeader(t *testing.T) {
+	t.Parallel()
+	old, new := noise(10, 3000), noise(11, 4000)
+	var d bytes.Buffer
+	if err := Create(old, new, &d); err != nil {
+		t.Fatal(err)
+	}
+	h, err := ReadHeader(bytes.NewReader(d.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Header{OldSize: 3000, OldSum: sha256.Sum256(old), NewSize: 4000, NewSum: sha256.Sum256(new)}
+	h.streams = [numStreams]int64{}
+	if h != want {
+		t.Errorf("ReadHeader = %+v, want %+v", h, want)
+	}
+
+	bad := map[string][]byte{
+		"empty":     nil,
+		"truncated": d.Bytes()[:HeaderSize-1],
+		"magic":     append([]byte("NOTDELTA"), d.Bytes()[8:]...),
+		"version":   append(append([]byte(Magic), Version+1), d.Bytes()[8:]...),
+		"checksum":  flipped(d.Bytes(), HeaderSize-1),
+		"size":      flipped(d.Bytes(), 10),
+	}
+	for name, b := range bad {
+		if _, err := ReadHeader(bytes.NewReader(b)); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("ReadHeader(%s) error = %v, want ErrCorrupt", name, err)
+		}
+	}
+}
+
+// corruptionPair is a small pair whose delta uses all three streams and
+// the predictor's plain path.
+func corruptionPair() (old, new, delta []byte) {
+	old = noise(12, 3000)
+	new = splice(flipped(old, 100), 1500, 20, noise(13, 40))
+	var d bytes.Buffer
+	if err := Create(old, new, &d); err != nil {
+		panic(err)
+	}
+	return old, new, d.Bytes()
+}
+
+// applyErr applies delta and fails the test if Apply succeeds with the
+// wrong output or writes anything when it fails.
+func applyErr(t *testing.T, old, new, delta []byte, maxOut int64) error {
+	t.Helper()
+	var out bytes.Buffer
+	err := Apply(old, bytes.NewReader(delta), &out, maxOut)
+	switch {
+	case err == nil && !bytes.Equal(out.Bytes(), new):
+		t.Fatalf("Apply succeeded with wrong output")
+	case err != nil && out.Len() > 0:
+		t.Fatalf("Apply failed (%v) after writing %d bytes", err, out.Len())
+	}
+	return err
+}
+
+func TestApplyRefusesEveryFlippedByte(t *testing.T) {
+	t.Parallel()
+	old, new, delta := corruptionPair()
+	for i := range delta {
+		for _, mask := range []byte{0x01, 0x80, 0xff} {
+			bad := slices.Clone(delta)
+			bad[i] ^= mask
+			err := applyErr(t, old, new, bad, 1<<20)
+			if err != nil && !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrMismatch) {
+				t.Errorf("byte %d ^ %#x: error %v is neither ErrCorrupt nor ErrMismatch", i, mask, err)
+			}
+		}
+	}
+}
+
+func TestApplyRefusesTruncation(t *testing.T) {
+	t.Parallel()
+	old, new, delta := corruptionPair()
+	for n := range len(delta) {
+		if err := applyErr(t, old, new, delta[:n], 1<<20); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("delta cut to %d of %d bytes: error %v, want ErrCorrupt", n, len(delta), err)
+		}
+	}
+}
+
+func TestApplyRefuses(t *testing.T) {
+	t.Parallel()
+	old, new, delta := corruptionPair()
+	huge := func() []byte {
+		// A valid header that promises 1 PiB: refused before Apply
+		// allocates anything of that size, or the test would crash.
+		h, err := ReadHeader(bytes.NewReader(delta))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.NewSize = 1 << 50
+		return append(appendHeader(nil, h), delta[HeaderSize:]...)
+	}
+	tests := []struct {
+		name   string
+		old    []byte
+		delta  []byte
+		maxOut int64
+		want   error
+	}{
+		{"output over maxOut", old, delta, int64(len(new)) - 1, ErrCorrupt},
+		{"declared size over maxOut", old, huge(), 1 << 40, ErrCorrupt},
+		{"declared size within maxOut but streams too short", old, huge(), 1 << 62, ErrCorrupt},
+		{"trailing byte", old, append(slices.Clone(delta), 0), 1 << 20, ErrCorrupt},
+		{"two deltas", old, append(slices.Clone(delta), delta...), 1 << 20, ErrCorrupt},
+		{"old of another size", old[1:], delta, 1 << 20, ErrMismatch},
+		{"old with another byte", flipped(old, 2999), delta, 1 << 20, ErrMismatch},
+		{"new as old", new, delta, 1 << 20, ErrMismatch},
+		{"not a delta", old, noise(14, 500), 1 << 20, ErrCorrupt},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if err := applyErr(t, tt.old, new, tt.delta, tt.maxOut); !errors.Is(err, tt.want) {
+				t.Errorf("Apply error = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+// failingWriter fails every write.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestErrorsFromReaderAndWriterAreNotCorruption(t *testing.T) {
+	t.Parallel()
+	old, new, delta := corruptionPair()
+	if err := Apply(old, bytes.NewReader(delta), failingWriter{}, 1<<20); err == nil || errors.Is(err, ErrCorrupt) {
+		t.Errorf("Apply to a failing writer: error %v, want a write error", err)
+	}
+	if err := Create(old, new, failingWriter{}); err == nil {
+		t.Errorf("Create to a failing writer: no error")
+	}
+}

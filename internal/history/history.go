@@ -1,0 +1,367 @@
+// Package history reads what a repository's release lines have merged,
+// from git alone: which patches/<ID>/ folders each line's first-parent
+// history added, changed and removed, when, in which release tags they
+// shipped, and the approval trailers of the commits that merged them.
+//
+// It reads only what it needs: the commits of the walked range, their root
+// trees, and the patches/ trees that changed. It never compares two whole
+// release trees.
+package history
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/patchline/patchline/internal/gitrepo"
+	"github.com/patchline/patchline/internal/registry"
+	"github.com/patchline/patchline/internal/release"
+)
+
+// skew is how far a commit's time may lie below its descendants' before a
+// walk bounded by time stops, as gitrepo's walks allow.
+const skew = 24 * time.Hour
+
+// Listing is a patches/ folder: patch id -> the tree hash of its folder.
+type Listing map[string]gitrepo.Hash
+
+// History answers questions about the merged patches of one repository.
+type History struct {
+	Reg  *registry.Registry
+	Tags *registry.Tags
+
+	listings map[gitrepo.Hash]Listing // by patches/ tree hash
+	atCommit map[gitrepo.Hash]gitrepo.Hash
+	lines    []Line
+}
+
+// New reads the repository's tags and release lines.
+func New(reg *registry.Registry) (*History, error) {
+	tags, err := reg.LoadTags()
+	if err != nil {
+		return nil, err
+	}
+	h := &History{Reg: reg, Tags: tags, listings: map[gitrepo.Hash]Listing{}, atCommit: map[gitrepo.Hash]gitrepo.Hash{}}
+	if h.lines, err = h.readLines(); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// Line is one release line: its maintenance branch and its release tags.
+type Line struct {
+	Name   string        // e.g. v2026.2
+	Branch gitrepo.Ref   // zero when the line has no maintenance branch
+	Tags   []gitrepo.Tag // the line's release tags, oldest first
+}
+
+// HasBranch reports whether the line has a maintenance branch.
+func (l Line) HasBranch() bool { return l.Branch.Full != "" }
+
+// Tip is where the line is now: its maintenance branch, else its newest tag.
+func (l Line) Tip() (gitrepo.Hash, string) {
+	if l.HasBranch() {
+		return l.Branch.Commit, l.Branch.Name
+	}
+	if len(l.Tags) == 0 {
+		return plumbing.ZeroHash, ""
+	}
+	t := l.Tags[len(l.Tags)-1]
+	return t.Commit, t.Name
+}
+
+// Start is the line's first release tag, the commit its branch starts at.
+func (l Line) Start() (gitrepo.Tag, bool) {
+	if len(l.Tags) == 0 {
+		return gitrepo.Tag{}, false
+	}
+	return l.Tags[0], true
+}
+
+// Lines returns every release line, oldest first.
+func (h *History) Lines() []Line { return h.lines }
+
+// Line returns one release line by name.
+func (h *History) Line(name string) (Line, bool) {
+	for _, l := range h.lines {
+		if l.Name == name {
+			return l, true
+		}
+	}
+	return Line{}, false
+}
+
+// LineOf returns the line of a release tag.
+func (h *History) LineOf(tag string) (Line, bool) {
+	name, ok := h.Reg.Config.LineOf(tag)
+	if !ok {
+		return Line{}, false
+	}
+	return h.Line(name)
+}
+
+func (h *History) readLines() ([]Line, error) {
+	byName := map[string]*Line{}
+	get := func(name string) *Line {
+		if l, ok := byName[name]; ok {
+			return l
+		}
+		l := &Line{Name: name}
+		byName[name] = l
+		return l
+	}
+	for _, name := range h.Tags.Release() {
+		line, ok := h.Reg.Config.LineOf(name)
+		if !ok {
+			continue
+		}
+		tag, _ := h.Tags.Get(name)
+		l := get(line)
+		l.Tags = append(l.Tags, tag) // Release() is oldest first
+	}
+	prefix := h.Reg.Config.Release.MaintenanceBranch
+	refs, err := h.Reg.Repo.Branches(prefix)
+	if err != nil {
+		return nil, err
+	}
+	for _, ref := range refs {
+		name := strings.TrimPrefix(ref.Name, prefix)
+		if _, ok := release.ParseVersion(name); !ok {
+			continue
+		}
+		get(name).Branch = ref
+	}
+	out := make([]Line, 0, len(byName))
+	for _, l := range byName {
+		out = append(out, *l)
+	}
+	sort.Slice(out, func(i, j int) bool { return release.CompareTags(out[i].Name, out[j].Name) < 0 })
+	return out, nil
+}
+
+// ListingAt returns the patches/ folder of a commit's tree (empty when it
+// has none). Listings are cached by tree, so tags and walks share them.
+func (h *History) ListingAt(commit gitrepo.Hash) (Listing, error) {
+	c, err := h.Reg.Repo.Commit(commit)
+	if err != nil {
+		return nil, err
+	}
+	_, l, err := h.listing(c)
+	return l, err
+}
+
+// listing returns the hash of a commit's patches/ tree and its listing.
+func (h *History) listing(c *object.Commit) (gitrepo.Hash, Listing, error) {
+	if th, ok := h.atCommit[c.Hash]; ok {
+		return th, h.listings[th], nil
+	}
+	root, err := c.Tree()
+	if err != nil {
+		return plumbing.ZeroHash, nil, fmt.Errorf("read tree of %s: %w", c.Hash, err)
+	}
+	var th gitrepo.Hash
+	for _, e := range root.Entries {
+		if e.Name == registry.Dir && !e.Mode.IsFile() {
+			th = e.Hash
+			break
+		}
+	}
+	h.atCommit[c.Hash] = th
+	if l, ok := h.listings[th]; ok {
+		return th, l, nil
+	}
+	l := Listing{}
+	if !th.IsZero() {
+		sub, err := root.Tree(registry.Dir)
+		if err != nil && !errors.Is(err, object.ErrDirectoryNotFound) {
+			return plumbing.ZeroHash, nil, fmt.Errorf("read %s/ of %s: %w", registry.Dir, c.Hash, err)
+		}
+		if sub != nil {
+			for _, e := range sub.Entries {
+				if !e.Mode.IsFile() {
+					l[e.Name] = e.Hash
+				}
+			}
+		}
+	}
+	h.listings[th] = l
+	return th, l, nil
+}
+
+// Step is one commit of a line's first-parent history that changed the
+// patches/ folder or names a patch in its trailers.
+type Step struct {
+	Commit  gitrepo.Hash
+	Parent  gitrepo.Hash // first parent; zero for a root commit
+	When    time.Time    // committer time
+	Subject string
+	Revert  bool // a `git revert` commit
+
+	Added, Changed, Removed []string // patch ids, sorted
+
+	PatchIDs  []string   // Patch-Id: trailers
+	Approvals []Approval // Approved-by: trailers
+}
+
+// Approval is one approver of a patch, from its manifest or from the
+// Approved-by trailer of the commit that merged it.
+type Approval struct {
+	Role string    `json:"role,omitempty"`
+	By   string    `json:"by"`
+	At   time.Time `json:"at,omitzero"`
+	Ref  string    `json:"ref,omitempty"`
+}
+
+// Walk is a first-parent walk of a line.
+type Walk struct {
+	Tip   gitrepo.Hash
+	Steps []Step // oldest first
+	// End is the newest walked commit at or before the walk's Until time
+	// (the tip when Until is zero); zero when every commit is later.
+	End     gitrepo.Hash
+	Commits int // how many commits were read
+}
+
+// Span says what to walk: the first parents of Tip, back to but not
+// including Stop (and whatever Stop reaches). Without Stop, the walk ends at
+// the first commit older than After, less a day of clock skew.
+type Span struct {
+	Tip   gitrepo.Hash
+	Stop  gitrepo.Hash
+	After time.Time
+	Until time.Time // where End is taken; zero: the tip
+}
+
+// Walk follows a line's first parents as Span says and records every commit
+// that changed patches/ or carries patch trailers.
+func (h *History) Walk(s Span) (*Walk, error) {
+	repo := h.Reg.Repo
+	w := &Walk{Tip: s.Tip}
+	var inRange map[gitrepo.Hash]bool
+	if !s.Stop.IsZero() {
+		commits, _, err := repo.Range(s.Stop, s.Tip)
+		if err != nil {
+			return nil, err
+		}
+		inRange = make(map[gitrepo.Hash]bool, len(commits))
+		for _, c := range commits {
+			inRange[c] = true
+		}
+	}
+	var stopAt time.Time
+	if !s.After.IsZero() {
+		stopAt = s.After.Add(-skew)
+	}
+	cur := s.Tip
+	var steps []Step
+	for !cur.IsZero() {
+		if inRange != nil && !inRange[cur] {
+			break
+		}
+		c, err := repo.Commit(cur)
+		if err != nil {
+			return nil, err
+		}
+		w.Commits++
+		when := c.Committer.When
+		if inRange == nil && !stopAt.IsZero() && when.Before(stopAt) {
+			break
+		}
+		if w.End.IsZero() && (s.Until.IsZero() || !when.After(s.Until)) {
+			w.End = cur
+		}
+		th, cl, err := h.listing(c)
+		if err != nil {
+			return nil, err
+		}
+		var parent gitrepo.Hash
+		var pl Listing
+		var ph gitrepo.Hash
+		if len(c.ParentHashes) > 0 {
+			parent = c.ParentHashes[0]
+			pc, err := repo.Commit(parent)
+			if err != nil {
+				return nil, err
+			}
+			if ph, pl, err = h.listing(pc); err != nil {
+				return nil, err
+			}
+		}
+		st := Step{Commit: cur, Parent: parent, When: when.UTC(), Subject: subject(c.Message)}
+		st.PatchIDs, st.Approvals = trailers(c.Message)
+		st.Revert = isRevert(c.Message)
+		if th != ph {
+			for id, hash := range cl {
+				switch old, ok := pl[id]; {
+				case !ok:
+					st.Added = append(st.Added, id)
+				case old != hash:
+					st.Changed = append(st.Changed, id)
+				}
+			}
+			for id := range pl {
+				if _, ok := cl[id]; !ok {
+					st.Removed = append(st.Removed, id)
+				}
+			}
+			sort.Strings(st.Added)
+			sort.Strings(st.Changed)
+			sort.Strings(st.Removed)
+		}
+		if len(st.Added)+len(st.Changed)+len(st.Removed)+len(st.PatchIDs) > 0 {
+			steps = append(steps, st)
+		}
+		cur = parent
+	}
+	for i := len(steps) - 1; i >= 0; i-- {
+		w.Steps = append(w.Steps, steps[i])
+	}
+	return w, nil
+}
+
+func subject(msg string) string {
+	s, _, _ := strings.Cut(strings.TrimSpace(msg), "\n")
+	return strings.TrimSpace(s)
+}
+
+func isRevert(msg string) bool {
+	return strings.HasPrefix(msg, "Revert \"") || strings.Contains(msg, "\nThis reverts commit ")
+}
+
+// trailers reads the Patch-Id and Approved-by trailers of a commit
+// message's last paragraph. Approved-by is "<login> [<review url>]".
+func trailers(msg string) (ids []string, approvals []Approval) {
+	paras := strings.Split(strings.TrimSpace(strings.ReplaceAll(msg, "\r\n", "\n")), "\n\n")
+	if len(paras) < 2 {
+		return nil, nil
+	}
+	for _, line := range strings.Split(paras[len(paras)-1], "\n") {
+		key, val, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		val = strings.TrimSpace(val)
+		switch strings.ToLower(strings.TrimSpace(key)) {
+		case "patch-id":
+			if val != "" {
+				ids = append(ids, val)
+			}
+		case "approved-by":
+			f := strings.Fields(val)
+			if len(f) == 0 {
+				continue
+			}
+			a := Approval{Role: "qa", By: strings.TrimPrefix(f[0], "@")}
+			if len(f) > 1 {
+				a.Ref = strings.Trim(f[1], "<>")
+			}
+			approvals = append(approvals, a)
+		}
+	}
+	return ids, approvals
+}
