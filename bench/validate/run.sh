@@ -168,7 +168,7 @@ set -e
 
 # ---- report ----------------------------------------------------------------------------
 fmt_ms() { awk -v v="$1" 'BEGIN { if (v >= 10000) printf "%.1f s", v / 1000; else if (v >= 1000) printf "%.2f s", v / 1000; else printf "%.0f ms", v }'; }
-span() { printf '%s (%s – %s)' "$(fmt_ms "$1")" "$(fmt_ms "$2")" "$(fmt_ms "$3")"; }
+span() { if [ "$2" = "$3" ]; then fmt_ms "$1"; else printf '%s (%s – %s)' "$(fmt_ms "$1")" "$(fmt_ms "$2")" "$(fmt_ms "$3")"; fi; }
 cpu() { if [ "$1" = - ]; then echo -; else fmt_ms "$1"; fi; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a / b }'; }
 met() { if awk "BEGIN { exit !($1) }"; then echo yes; else echo "**no**"; fi; }
@@ -225,7 +225,7 @@ What patchline costs on repositories the size of a real product, measured by
 the scripts under \`bench/\`. They report figures; they do not pass or fail on
 time. Each section is rewritten by its script and says the machine it ran on;
 this file was started on a machine with $(nproc) CPUs, $(free -h | awk '/^Mem:/ { print $2 }') of RAM,
-$(go version | cut -d' ' -f3) and $(git --version | cut -d' ' -f3).
+$(go version | cut -d' ' -f3) and git $(git --version | cut -d' ' -f3).
 
 Reproduce a section with its command, e.g. \`bash bench/validate/run.sh\`
 (\`--quick\` for a smoke run in under a minute). Generated repositories are

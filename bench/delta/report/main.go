@@ -1,0 +1,401 @@
+// Command report turns the figures bench/delta/run.sh measured into the delta
+// section of docs/benchmarks.md: the machine and tools, the pairs, one table
+// row per pair and tool, and issue 3's goals for the delta engine with whether
+// patchline meets each.
+//
+//	report -pairs pairs.tsv -results results.tsv -meta meta.tsv -runs DIR
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+func main() {
+	pairsPath := flag.String("pairs", "", "pairs.tsv: name, old bytes, new bytes, description")
+	resultsPath := flag.String("results", "", "results.tsv written by run.sh, with a header line")
+	metaPath := flag.String("meta", "", "meta.tsv: key, value")
+	runsDir := flag.String("runs", "", "run.sh's runs directory, for the logs of failed runs")
+	flag.Parse()
+	if err := run(os.Stdout, *pairsPath, *resultsPath, *metaPath, *runsDir); err != nil {
+		fmt.Fprintln(os.Stderr, "report:", err)
+		os.Exit(1)
+	}
+}
+
+// The goals of issue 3 for the delta engine.
+const (
+	maxCreateBytesPerInput = 6.0
+	minSpeedupOverBsdiff   = 3.0
+	applyGoalSeconds       = 0.1
+	applyGoalBytes         = 10e6 // "a 10 MB file"
+	judgeFrom              = 10e6 // smaller pairs are dominated by process start-up and the Go runtime
+	applySlackBytes        = 32 << 20
+)
+
+type pair struct {
+	name, desc string
+	old, new   int64
+}
+
+// result is one row of results.tsv: a tool on a pair.
+type result struct {
+	pair, tool                 string
+	old, new, delta            int64 // delta is -1 when there is none
+	create, apply              string
+	createS, createCPU         float64
+	applyS, applyCPU           float64
+	createPeakKB, applyPeakKB  int64
+	identical                  string
+	hasCreateFig, hasApplyFigs bool
+}
+
+func run(w io.Writer, pairsPath, resultsPath, metaPath, runsDir string) error {
+	pairRows, err := readTSV(pairsPath)
+	if err != nil {
+		return err
+	}
+	var pairs []pair
+	for _, r := range pairRows {
+		if len(r) < 4 {
+			return fmt.Errorf("%s: want 4 fields, got %q", pairsPath, r)
+		}
+		pairs = append(pairs, pair{name: r[0], old: atoi(r[1]), new: atoi(r[2]), desc: r[3]})
+	}
+	rows, err := readTSV(resultsPath)
+	if err != nil {
+		return err
+	}
+	var results []result
+	for i, r := range rows {
+		if i == 0 {
+			continue
+		}
+		if len(r) < 14 {
+			return fmt.Errorf("%s: want 14 fields, got %q", resultsPath, r)
+		}
+		res := result{
+			pair: r[0], tool: r[1], old: atoi(r[2]), new: atoi(r[3]), delta: -1,
+			create: r[5], apply: r[9], identical: r[13],
+		}
+		if r[4] != "-" {
+			res.delta = atoi(r[4])
+		}
+		if res.create == "ok" {
+			res.hasCreateFig = true
+			res.createS, res.createCPU, res.createPeakKB = atof(r[6]), atof(r[7]), atoi(r[8])
+		}
+		if res.apply == "ok" {
+			res.hasApplyFigs = true
+			res.applyS, res.applyCPU, res.applyPeakKB = atof(r[10]), atof(r[11]), atoi(r[12])
+		}
+		results = append(results, res)
+	}
+	metaRows, err := readTSV(metaPath)
+	if err != nil {
+		return err
+	}
+	meta := map[string]string{}
+	for _, r := range metaRows {
+		if len(r) >= 2 {
+			meta[r[0]] = r[1]
+		}
+	}
+
+	fmt.Fprintln(w, "## delta")
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "`%s` on %s (%s s for the whole run, building the pairs included): patchline's\n", meta["command"], meta["date"], meta["runtime"])
+	fmt.Fprintf(w, "delta engine (`patchline delta create/apply`, built from the working tree at %s)\n", meta["patchline"])
+	fmt.Fprintf(w, "next to %s. Commands: `bsdiff old new delta` / `bspatch old out delta`;\n", meta["tools"])
+	fmt.Fprintln(w, "`xdelta3 -e -9 -s old new delta` / `xdelta3 -d -s old delta out` (its default 64 MiB source window);")
+	fmt.Fprintln(w, "`zstd --patch-from=old -19 --long=31 new -o delta` / `zstd -d --patch-from=old --long=31 delta -o out`.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Pairs (every binary built with `CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags=\"-s -w -buildid=\"`):")
+	fmt.Fprintln(w)
+	for _, p := range pairs {
+		fmt.Fprintf(w, "- `%s`: %s; %s → %s bytes.\n", p.name, p.desc, commas(p.old), commas(p.new))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| pair | tool | delta bytes | % of new | create s | create peak MB | create B per input B | apply s | apply peak MB | identical |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+	for _, r := range results {
+		cells := []string{"`" + r.pair + "`", r.tool}
+		if r.delta >= 0 {
+			cells = append(cells, commas(r.delta), fmt.Sprintf("%.2f %%", 100*float64(r.delta)/float64(r.new)))
+		} else {
+			cells = append(cells, "—", "—")
+		}
+		if r.hasCreateFig {
+			cells = append(cells, seconds(r.createS), mb(r.createPeakKB), fmt.Sprintf("%.1f", perInput(r)))
+		} else {
+			cells = append(cells, status(r.create), "—", "—")
+		}
+		if r.hasApplyFigs {
+			cells = append(cells, seconds(r.applyS), mb(r.applyPeakKB))
+		} else if r.create == "ok" {
+			cells = append(cells, status(r.apply), "—")
+		} else {
+			cells = append(cells, "—", "—")
+		}
+		if r.identical == "NO" {
+			cells = append(cells, "**NO**")
+		} else {
+			cells = append(cells, r.identical)
+		}
+		fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "MB are 10^6 bytes. *input B*: bytes of OLD, the file every tool indexes (bsdiff's documented")
+	fmt.Fprintln(w, "17·n counts the same way), so *create B per input B* is create's peak RSS / size of OLD. Times are")
+	fmt.Fprintln(w, "wall clock (the median of 5 runs when one run took under 2 s) and include starting the process and")
+	fmt.Fprintln(w, "reading and writing the files; peak RSS is GNU time's %M.")
+	var cpuNotes []string
+	for _, r := range results {
+		if r.hasCreateFig && r.createCPU > 1.3*r.createS && r.createS > 0.05 {
+			cpuNotes = append(cpuNotes, fmt.Sprintf("%s on `%s` %s s", r.tool, r.pair, seconds(r.createCPU)))
+		}
+	}
+	if len(cpuNotes) > 0 {
+		fmt.Fprintf(w, "Creates that used more than one core (CPU time, user + sys): %s.\n", strings.Join(cpuNotes, ", "))
+	}
+	var failures []string
+	for _, r := range results {
+		for _, step := range []struct{ name, status string }{{"create", r.create}, {"apply", r.apply}} {
+			if step.status == "ok" || step.status == "skipped" || step.status == "-" {
+				continue
+			}
+			note := fmt.Sprintf("%s %s on `%s`: %s", r.tool, step.name, r.pair, status(step.status))
+			if strings.HasPrefix(step.status, "failed") {
+				if line := lastLine(filepath.Join(runsDir, r.pair, r.tool, step.name+".log")); line != "" {
+					note += fmt.Sprintf(" (`%s`)", strings.ReplaceAll(line, "`", "'"))
+				}
+			}
+			failures = append(failures, note)
+		}
+	}
+	if len(failures) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "Not measured:")
+		fmt.Fprintln(w)
+		for _, f := range failures {
+			fmt.Fprintf(w, "- %s\n", f)
+		}
+	}
+	fmt.Fprintln(w)
+	goals(w, pairs, results, meta)
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Machine: %s; load average %s.\n", meta["machine"], meta["load"])
+	return nil
+}
+
+// goals writes issue 3's goals for the engine, per pair, and whether each is met.
+func goals(w io.Writer, pairs []pair, results []result, meta map[string]string) {
+	find := func(p, tool string) *result {
+		for i := range results {
+			if results[i].pair == p && results[i].tool == tool {
+				return &results[i]
+			}
+		}
+		return nil
+	}
+	timeout := atof(meta["timeout"])
+	const (
+		yes = "yes"
+		no  = "**no**"
+		na  = "n/a"
+	)
+	// A cell is a figure and a verdict: yes, no or n/a (not judged on this pair).
+	type cell struct{ text, verdict string }
+	type goal struct {
+		name string
+		cell func(p pair, pl, bs *result) cell
+	}
+	list := []goal{
+		{"delta no larger than bsdiff's", func(p pair, pl, bs *result) cell {
+			switch {
+			case pl == nil || pl.delta < 0:
+				return cell{"no patchline delta", no}
+			case bs == nil || bs.delta < 0:
+				return cell{"no bsdiff delta to compare", na}
+			}
+			r := float64(pl.delta) / float64(bs.delta)
+			return cell{fmt.Sprintf("%.2f× bsdiff's (%s vs %s bytes)", r, commas(pl.delta), commas(bs.delta)), verdict(pl.delta <= bs.delta)}
+		}},
+		{fmt.Sprintf("create ≥ %.0f× faster than bsdiff", minSpeedupOverBsdiff), func(p pair, pl, bs *result) cell {
+			switch {
+			case pl == nil || !pl.hasCreateFig:
+				return cell{"no patchline create", no}
+			case bs != nil && bs.hasCreateFig:
+				s := bs.createS / pl.createS
+				return cell{fmt.Sprintf("%.1f× (%s s vs %s s)", s, seconds(pl.createS), seconds(bs.createS)), verdict(s >= minSpeedupOverBsdiff)}
+			case bs != nil && bs.create == "timeout" && timeout > 0:
+				s := timeout / pl.createS
+				return cell{fmt.Sprintf("> %.1f× (bsdiff timed out at %.0f s)", s, timeout), verdict(s >= minSpeedupOverBsdiff)}
+			}
+			return cell{"no bsdiff create to compare", na}
+		}},
+		{fmt.Sprintf("create ≤ %.0f B of memory per input B", maxCreateBytesPerInput), func(p pair, pl, bs *result) cell {
+			if pl == nil || !pl.hasCreateFig {
+				return cell{"no patchline create", no}
+			}
+			b := perInput(*pl)
+			text := fmt.Sprintf("%.1f B/B (%s MB)", b, mb(pl.createPeakKB))
+			if float64(p.old) < judgeFrom {
+				return cell{text, na}
+			}
+			return cell{text, verdict(b <= maxCreateBytesPerInput)}
+		}},
+		{"apply < 0.1 s for a 10 MB file", func(p pair, pl, bs *result) cell {
+			if pl == nil || !pl.hasApplyFigs {
+				return cell{"no patchline apply", no}
+			}
+			per := pl.applyS * applyGoalBytes / float64(p.new)
+			text := fmt.Sprintf("%s s per 10 MB (%s s)", seconds(per), seconds(pl.applyS))
+			if float64(p.new) < judgeFrom {
+				return cell{fmt.Sprintf("%s s", seconds(pl.applyS)), na}
+			}
+			return cell{text, verdict(per < applyGoalSeconds)}
+		}},
+		{"apply memory bounded by the output size", func(p pair, pl, bs *result) cell {
+			if pl == nil || !pl.hasApplyFigs {
+				return cell{"no patchline apply", no}
+			}
+			peak := pl.applyPeakKB * 1024
+			text := fmt.Sprintf("%s MB peak, OLD + NEW %.1f MB", mb(pl.applyPeakKB), float64(p.old+p.new)/1e6)
+			return cell{text, verdict(peak <= p.old+p.new+applySlackBytes)}
+		}},
+	}
+
+	fmt.Fprintln(w, "Issue 3's goals for the engine, on each pair:")
+	fmt.Fprintln(w)
+	header := []string{"goal"}
+	for _, p := range pairs {
+		header = append(header, "`"+p.name+"`")
+	}
+	header = append(header, "met")
+	fmt.Fprintf(w, "| %s |\n", strings.Join(header, " | "))
+	fmt.Fprintf(w, "|%s\n", strings.Repeat("---|", len(header)))
+	for _, g := range list {
+		row := []string{g.name}
+		overall := na
+		for _, p := range pairs {
+			c := g.cell(p, find(p.name, "patchline"), find(p.name, "bsdiff"))
+			mark := map[string]string{yes: " ✓", no: " ✗", na: ""}[c.verdict]
+			row = append(row, c.text+mark)
+			switch {
+			case c.verdict == no:
+				overall = no
+			case c.verdict == yes && overall == na:
+				overall = yes
+			}
+		}
+		row = append(row, overall)
+		fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Memory and apply time are judged only on pairs of at least %.0f MB (on smaller ones the\n", judgeFrom/1e6)
+	fmt.Fprintln(w, "process start-up and the Go runtime's floor dominate; their figures are shown without a verdict).")
+	fmt.Fprintln(w, "*Apply per 10 MB* scales apply's wall time by 10 MB / size of NEW. *Bounded by the output size*:")
+	fmt.Fprintf(w, "apply's peak RSS is at most OLD + NEW + %d MiB (OLD is read whole, the output is written as it\n", applySlackBytes>>20)
+	fmt.Fprintln(w, "is made). A goal is met when every judged pair meets it.")
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "**no**"
+}
+
+func perInput(r result) float64 { return float64(r.createPeakKB*1024) / float64(r.old) }
+
+func status(s string) string {
+	switch {
+	case s == "timeout":
+		return "timeout"
+	case strings.HasPrefix(s, "failed"):
+		return "failed (exit " + strings.TrimSuffix(strings.TrimPrefix(s, "failed("), ")") + ")"
+	}
+	return s
+}
+
+func seconds(s float64) string {
+	switch {
+	case s >= 100:
+		return fmt.Sprintf("%.0f", s)
+	case s >= 10:
+		return fmt.Sprintf("%.1f", s)
+	case s >= 1:
+		return fmt.Sprintf("%.2f", s)
+	}
+	return fmt.Sprintf("%.3f", s)
+}
+
+func mb(kb int64) string {
+	v := float64(kb) * 1024 / 1e6
+	if v >= 100 {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
+func commas(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func atoi(s string) int64 {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
+}
+
+func atof(s string) float64 {
+	f, _ := strconv.ParseFloat(s, 64)
+	return f
+}
+
+func lastLine(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	var last string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if t := strings.TrimSpace(sc.Text()); t != "" {
+			last = t
+		}
+	}
+	if len(last) > 200 {
+		last = last[:200] + "…"
+	}
+	return last
+}
+
+func readTSV(path string) ([][]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var rows [][]string
+	for line := range strings.Lines(string(data)) {
+		if line = strings.TrimRight(line, "\n"); line != "" {
+			rows = append(rows, strings.Split(line, "\t"))
+		}
+	}
+	return rows, nil
+}

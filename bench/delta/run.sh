@@ -1,0 +1,320 @@
+#!/usr/bin/env bash
+# How do patchline's delta engine (internal/delta, via `patchline delta
+# create/apply`) and Debian's bsdiff, xdelta3 and zstd --patch-from compare on
+# real binary pairs: delta size, create and apply time, peak memory?
+#
+#   bash bench/delta/run.sh            # every pair; writes docs/benchmarks.md
+#   bash bench/delta/run.sh --quick    # the two small pairs only: a smoke run
+#
+# Options:
+#   --quick          only patchline's own binary and the sample product; prints
+#                    the table, leaves docs/ alone
+#   --docs           write docs/benchmarks.md even with --quick
+#   --no-docs        do not write docs/benchmarks.md
+#   --back N         patchline's binary at HEAD~N against HEAD (default 3)
+#   --timeout S      give up on one create or apply after S seconds (default 900)
+#   --tools LIST     comma-separated subset of patchline,bsdiff,xdelta3,zstd
+#   --regen          build the pairs again even if bench/out holds them
+#
+# The pairs, each built into bench/out/delta/pairs/NAME/{old,new}:
+#   patchline    patchline's binary at HEAD~N and at HEAD (git archive; when a
+#                commit does not build, or builds the same bytes, the next older
+#                one is used)
+#   sample       testdata/sample.txtar's product, and the same with one line of
+#                main.go changed
+#   synth-30M    30 MiB and 100 MiB files from bench/delta/gen (seeded; slices
+#   synth-100M   of the Go toolchain's binaries, text, tables, with relocations,
+#                edits, insertions, deletions and a moved block)
+# Every binary is built with CGO_ENABLED=0 go build -trimpath -buildvcs=false
+# -ldflags="-s -w -buildid=", as `patchline build` does.
+#
+# Each create and apply runs under `timeout` and GNU time (wall time from the
+# shell clock, peak RSS from time's %M); a run shorter than 2 s is repeated up
+# to 5 times and the median reported. Every reconstructed file is compared with
+# NEW by cmp. A tool that fails or times out is reported in the table, not
+# fatal. The script exits 1 only when a tool that finished wrote a file that
+# differs from NEW.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+
+quick=0 docs=auto back=3 timeout_s=900 regen=0 tools=patchline,bsdiff,xdelta3,zstd
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=1 ;;
+	--docs) docs=yes ;;
+	--no-docs) docs=no ;;
+	--back) back=$2; shift ;;
+	--timeout) timeout_s=$2; shift ;;
+	--tools) tools=$2; shift ;;
+	--regen) regen=1 ;;
+	-h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+	*) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ $docs = auto ] && { [ $quick = 1 ] && docs=no || docs=yes; }
+IFS=, read -r -a tools <<<"$tools"
+
+export LC_ALL=C GOWORK=off CGO_ENABLED=0
+t_start=$(date +%s.%N)
+log() { printf '\033[1mdelta/run.sh:\033[0m %s\n' "$*" >&2; }
+
+# ---- tools -------------------------------------------------------------------------
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif sudo -n true 2>/dev/null; then sudo "$@"; else return 1; fi; }
+missing=()
+command -v bsdiff >/dev/null && command -v bspatch >/dev/null || missing+=(bsdiff)
+command -v xdelta3 >/dev/null || missing+=(xdelta3)
+command -v zstd >/dev/null || missing+=(zstd)
+[ -x /usr/bin/time ] || missing+=(time)
+if [ ${#missing[@]} -gt 0 ]; then
+	log "installing ${missing[*]} with apt-get"
+	as_root apt-get update -qq >/dev/null 2>&1 || log "apt-get update failed"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 ||
+		log "apt-get install ${missing[*]} failed: the tools that are still missing are reported as such"
+fi
+[ -x /usr/bin/time ] || { log "GNU time (/usr/bin/time) is required: apt-get install time"; exit 1; }
+
+out=$root/bench/out/delta
+mkdir -p "$out/bin" "$out/pairs" "$out/runs"
+
+gobuild() { # DIR PACKAGE OUT: the reproducible build patchline's go builder does
+	(cd "$1" && go build -trimpath -buildvcs=false -ldflags="-s -w -buildid=" -o "$3" "$2")
+}
+
+log "building patchline from the working tree, and the generator"
+pl=$out/bin/patchline
+pl_state=$(git describe --always --dirty --abbrev=7)
+pl_delta=$(cat internal/delta/*.go | sha256sum | cut -c1-12)
+pl_built=yes
+gobuild "$root" ./cmd/patchline "$pl" 2>"$out/bin/patchline.log" || {
+	pl_built=no
+	log "patchline does not build from the working tree (see $out/bin/patchline.log): its rows say so"
+}
+gobuild "$root" ./bench/delta/gen "$out/bin/gen"
+gobuild "$root" ./bench/delta/report "$out/bin/report"
+
+# ---- pairs -------------------------------------------------------------------------
+: >"$out/pairs.tsv"
+pair_done() { # NAME DESCRIPTION
+	printf '%s\t%s\t%s\t%s\n' "$1" "$(stat -c %s "$out/pairs/$1/old")" "$(stat -c %s "$out/pairs/$1/new")" "$2" >>"$out/pairs.tsv"
+}
+
+# build_commit SHA: patchline's binary at a commit, cached by Go version and
+# commit id.
+commits_dir=$out/commits/$(go env GOVERSION)
+build_commit() {
+	local dir=$commits_dir/$1
+	[ -f "$dir/patchline" ] && return 0
+	[ -f "$dir/failed" ] && return 1
+	rm -rf "$dir" && mkdir -p "$dir/src"
+	if git archive "$1" | tar -x -C "$dir/src" && gobuild "$dir/src" ./cmd/patchline "$dir/patchline" 2>"$dir/build.log"; then
+		rm -rf "$dir/src"
+		return 0
+	fi
+	log "commit ${1:0:7} does not build (see $dir/build.log); trying another"
+	chmod -R u+w "$dir/src" && rm -rf "$dir/src"
+	touch "$dir/failed"
+	return 1
+}
+
+pair_patchline() {
+	local commits=() c new_c= old_c= n=0
+	mapfile -t commits < <(git rev-list --first-parent --max-count=$((back + 12)) HEAD)
+	for c in "${commits[@]}"; do
+		if [ -z "$new_c" ]; then
+			build_commit "$c" && new_c=$c
+			continue
+		fi
+		n=$((n + 1))
+		[ $n -lt "$back" ] && continue
+		build_commit "$c" || continue
+		cmp -s "$commits_dir/$c/patchline" "$commits_dir/$new_c/patchline" && continue
+		old_c=$c
+		break
+	done
+	if [ -z "$old_c" ]; then
+		log "no two commits near HEAD build different binaries: skipping the patchline pair"
+		return
+	fi
+	mkdir -p "$out/pairs/patchline"
+	cp "$commits_dir/$old_c/patchline" "$out/pairs/patchline/old"
+	cp "$commits_dir/$new_c/patchline" "$out/pairs/patchline/new"
+	local count
+	count=$(git rev-list --count "$old_c..$new_c")
+	pair_done patchline "patchline's own binary, \`${old_c:0:7}\` → \`${new_c:0:7}\` ($count commits: $(git log -1 --format=%s "$new_c" | sed 's/|/\\|/g'))"
+	log "pair patchline: ${old_c:0:7} -> ${new_c:0:7}"
+}
+
+# extract_txtar FILE DIR: the files of a txtar archive ("-- path --" lines).
+extract_txtar() {
+	awk -v dir="$2" '
+		/^-- .+ --$/ { if (f) close(f); p = substr($0, 4, length($0) - 6); f = dir "/" p
+			d = f; sub(/\/[^\/]*$/, "", d); system("mkdir -p \"" d "\""); printf "" > f; next }
+		f { print > f }' "$1"
+}
+
+pair_sample() {
+	local dir=$out/pairs/sample key
+	key=$( (cat testdata/sample.txtar; go version) | sha256sum | cut -c1-16)
+	if [ $regen = 0 ] && [ "$(cat "$dir/stamp" 2>/dev/null)" = "$key" ]; then
+		:
+	else
+		rm -rf "$dir" && mkdir -p "$dir/a" "$dir/b"
+		extract_txtar testdata/sample.txtar "$dir/a"
+		extract_txtar testdata/sample.txtar "$dir/b"
+		# The fix: one string in main.go.
+		sed -i 's/"%d items, %d in stock\\n"/"%d items, %d units in stock\\n"/' "$dir/b/main.go"
+		[ "$(diff "$dir/a/main.go" "$dir/b/main.go" | grep -c '^>')" = 1 ] || { log "the sample's one-line fix no longer applies to main.go"; exit 1; }
+		gobuild "$dir/a" . "$dir/old"
+		gobuild "$dir/b" . "$dir/new"
+		echo "$key" >"$dir/stamp"
+	fi
+	pair_done sample "the sample product (testdata/sample.txtar), and the same with one string in main.go changed"
+	log "pair sample: $(stat -c %s "$dir/new") bytes"
+}
+
+pair_synthetic() { # NAME SIZE SEED
+	local dir=$out/pairs/$1 material=() key
+	mapfile -t material < <(find "$(go env GOROOT)/bin" "$(go env GOROOT)/pkg/tool" -type f -size +64k | sort)
+	key=$( (cat bench/delta/gen/main.go; echo "$2 $3"; go version; cat "${material[@]}" | cksum) | sha256sum | cut -c1-16)
+	if [ $regen = 1 ] || [ "$(cat "$dir/stamp" 2>/dev/null)" != "$key" ]; then
+		rm -rf "$dir" && mkdir -p "$dir"
+		log "generating $1 ($2 bytes, seed $3)"
+		"$out/bin/gen" -old "$dir/old" -new "$dir/new" -size "$2" -seed "$3" "${material[@]}"
+		echo "$key" >"$dir/stamp"
+	fi
+	pair_done "$1" "\`bench/delta/gen -size $2 -seed $3\` over the ${#material[@]} binaries of $(go version | cut -d' ' -f3)'s bin/ and pkg/tool/"
+}
+
+pair_patchline
+pair_sample
+if [ $quick = 0 ]; then
+	pair_synthetic synth-30M $((30 << 20)) 1
+	pair_synthetic synth-100M $((100 << 20)) 2
+fi
+
+# ---- measurements ------------------------------------------------------------------
+# measure LOG CMD...: prints "status wall_s cpu_s peak_kb". status is ok,
+# timeout or failed(RC); runs shorter than 2 s are repeated (median wall and
+# CPU, largest peak).
+measure() {
+	local log=$1 rc s e i walls=() cpus=() kb=0 line
+	shift
+	for ((i = 0; i < 5; i++)); do
+		s=$(date +%s%N)
+		set +e
+		/usr/bin/time -f 'time %e %U %S %M' -o "$log.time" timeout -k 10 "$timeout_s" "$@" >"$log" 2>&1
+		rc=$?
+		set -e
+		e=$(date +%s%N)
+		if [ $rc = 124 ] || [ $rc = 137 ]; then echo "timeout - - -"; return; fi
+		if [ $rc != 0 ]; then echo "failed($rc) - - -"; return; fi
+		line=$(grep '^time ' "$log.time" | tail -1)
+		walls+=("$(((e - s) / 1000))")
+		cpus+=("$(awk '{ printf "%d", ($3 + $4) * 1e6 }' <<<"$line")")
+		kb=$(awk -v k="$kb" '{ print ($5 > k) ? $5 : k }' <<<"$line")
+		[ $((e - s)) -ge 2000000000 ] && break
+	done
+	med() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { printf "%.4f", (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) / 1e6 }'; }
+	echo "ok $(med "${walls[@]}") $(med "${cpus[@]}") $kb"
+}
+
+create_cmd() { # TOOL OLD NEW DELTA
+	case $1 in
+	patchline) echo "$pl" delta create "$2" "$3" "$4" ;;
+	bsdiff) echo bsdiff "$2" "$3" "$4" ;;
+	xdelta3) echo xdelta3 -e -9 -f -s "$2" "$3" "$4" ;;
+	zstd) echo zstd -q -f --patch-from="$2" -19 --long=31 "$3" -o "$4" ;;
+	esac
+}
+apply_cmd() { # TOOL OLD DELTA OUT
+	case $1 in
+	patchline) echo "$pl" delta apply "$2" "$3" "$4" ;;
+	bsdiff) echo bspatch "$2" "$4" "$3" ;;
+	xdelta3) echo xdelta3 -d -f -s "$2" "$3" "$4" ;;
+	zstd) echo zstd -q -f -d --patch-from="$2" --long=31 "$3" -o "$4" ;;
+	esac
+}
+available() { # TOOL
+	case $1 in
+	patchline) [ $pl_built = yes ] ;;
+	bsdiff) command -v bsdiff >/dev/null && command -v bspatch >/dev/null ;;
+	*) command -v "$1" >/dev/null ;;
+	esac
+}
+
+results=$out/results.tsv
+printf 'pair\ttool\told\tnew\tdelta\tcreate\tcreate_s\tcreate_cpu_s\tcreate_kb\tapply\tapply_s\tapply_cpu_s\tapply_kb\tidentical\n' >"$results"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+differs=0
+while IFS=$'\t' read -r pair old_bytes new_bytes _; do
+	old=$out/pairs/$pair/old new=$out/pairs/$pair/new
+	for tool in "${tools[@]}"; do
+		run=$out/runs/$pair/$tool
+		rm -rf "$run" && mkdir -p "$run"
+		delta_bytes=- identical=-
+		apply=(skipped - - -)
+		if ! available "$tool"; then
+			create=("not installed" - - -)
+			[ "$tool" = patchline ] && create=("does not build" - - -)
+		else
+			log "$pair: $tool create"
+			# shellcheck disable=SC2046 # the paths have no spaces: they are under bench/out
+			read -r -a create < <(measure "$run/create.log" $(create_cmd "$tool" "$old" "$new" "$run/delta"))
+			if [ "${create[0]}" = ok ]; then
+				delta_bytes=$(stat -c %s "$run/delta")
+				log "$pair: $tool apply ($delta_bytes-byte delta)"
+				read -r -a apply < <(measure "$run/apply.log" $(apply_cmd "$tool" "$old" "$run/delta" "$run/out"))
+				if [ "${apply[0]}" = ok ]; then
+					if cmp -s "$new" "$run/out"; then identical=yes; else identical=NO; differs=1; fi
+				fi
+			fi
+			rm -f "$run/out"
+		fi
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$pair" "$tool" "$old_bytes" "$new_bytes" "$delta_bytes" \
+			"${create[0]}" "${create[1]}" "${create[2]}" "${create[3]}" "${apply[0]}" "${apply[1]}" "${apply[2]}" "${apply[3]}" "$identical" >>"$results"
+	done
+done <"$out/pairs.tsv"
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---- report ------------------------------------------------------------------------
+version() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not installed"; }
+runtime_s=$(awk -v a="$t_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
+{
+	printf 'command\tbash bench/delta/run.sh%s\n' "$([ $quick = 1 ] && echo ' --quick')"
+	printf 'date\t%s\n' "$(date -u +%Y-%m-%d)"
+	printf 'machine\t%s CPUs (%s), %s RAM, %s\n' "$(nproc)" "$(lscpu | sed -n 's/^Model name: *//p' | head -1)" \
+		"$(free -h | awk '/^Mem:/ { print $2 }')" "$(go version | cut -d' ' -f3-)"
+	printf 'tools\tbsdiff %s, xdelta3 %s, zstd %s (Debian packages), GNU time %s\n' \
+		"$(version bsdiff)" "$(version xdelta3)" "$(version zstd)" "$(version time)"
+	printf 'patchline\t%s (internal/delta sources sha256 %s)\n' "$pl_state" "$pl_delta"
+	printf 'timeout\t%s\n' "$timeout_s"
+	printf 'load\t%s before the measurements, %s after\n' "$load_before" "$load_after"
+	printf 'runtime\t%s\n' "$runtime_s"
+} >"$out/meta.tsv"
+section=$out/section.md
+"$out/bin/report" -pairs "$out/pairs.tsv" -results "$results" -meta "$out/meta.tsv" -runs "$out/runs" >"$section"
+cat "$section"
+
+if [ $docs = yes ]; then
+	doc=$root/docs/benchmarks.md
+	[ -f "$doc" ] || echo "# Benchmarks" >"$doc"
+	# Read, replace only our section, rename: other scripts write theirs too.
+	if grep -q '<!-- delta:begin -->' "$doc"; then
+		awk -v f="$section" '
+			/<!-- delta:begin -->/ { print; while ((getline l < f) > 0) print l; skip = 1; next }
+			/<!-- delta:end -->/ { skip = 0 }
+			!skip { print }' "$doc" >"$doc.delta.tmp"
+	else
+		{ cat "$doc"; echo; echo "<!-- delta:begin -->"; cat "$section"; echo "<!-- delta:end -->"; } >"$doc.delta.tmp"
+	fi
+	mv "$doc.delta.tmp" "$doc"
+	log "wrote the delta section of docs/benchmarks.md"
+fi
+log "done in ${runtime_s} s; raw figures in $results"
+if [ $differs = 1 ]; then
+	log "a tool wrote a file that differs from NEW: see the identical column"
+	exit 1
+fi
