@@ -3,6 +3,7 @@ package gitrepo
 import (
 	"fmt"
 	"io"
+	"path"
 	"sort"
 
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -12,8 +13,10 @@ import (
 )
 
 // Changes returns what changed between two commits' trees, as patchdiff
-// changes with their contents, skipping paths for which skip returns true.
-// Submodule entries are skipped: a patch ships files, not gitlinks.
+// changes with their contents, sorted by path, skipping paths (files or
+// whole directories) for which skip returns true. Subtrees with the same id
+// on both sides are never read, so the cost is that of the change, not of
+// the tree. Submodule entries are skipped: a patch ships files, not gitlinks.
 func (r *Repo) Changes(from, to Hash, skip func(path string) bool) ([]patchdiff.Change, error) {
 	a, err := r.Tree(from)
 	if err != nil {
@@ -23,47 +26,95 @@ func (r *Repo) Changes(from, to Hash, skip func(path string) bool) ([]patchdiff.
 	if err != nil {
 		return nil, err
 	}
-	return TreeChanges(a, b, skip)
-}
-
-// TreeChanges is Changes on two trees.
-func TreeChanges(a, b *object.Tree, skip func(path string) bool) ([]patchdiff.Change, error) {
-	diff, err := object.DiffTree(a, b)
-	if err != nil {
-		return nil, fmt.Errorf("compare trees: %w", err)
+	if skip == nil {
+		skip = func(string) bool { return false }
 	}
 	var out []patchdiff.Change
-	for _, ch := range diff {
-		var c patchdiff.Change
-		if ch.From.Name != "" {
-			if ch.From.TreeEntry.Mode == filemode.Submodule || (skip != nil && skip(ch.From.Name)) {
-				ch.From = object.ChangeEntry{}
-			}
-		}
-		if ch.To.Name != "" {
-			if ch.To.TreeEntry.Mode == filemode.Submodule || (skip != nil && skip(ch.To.Name)) {
-				ch.To = object.ChangeEntry{}
-			}
-		}
-		if ch.From.Name == "" && ch.To.Name == "" {
-			continue
-		}
-		if ch.From.Name != "" {
-			c.OldPath, c.OldMode = ch.From.Name, patchdiff.Mode(ch.From.TreeEntry.Mode)
-			if c.OldData, err = blobOf(ch.From); err != nil {
-				return nil, err
-			}
-		}
-		if ch.To.Name != "" {
-			c.NewPath, c.NewMode = ch.To.Name, patchdiff.Mode(ch.To.TreeEntry.Mode)
-			if c.NewData, err = blobOf(ch.To); err != nil {
-				return nil, err
-			}
-		}
-		out = append(out, c)
+	if err := r.diffTrees(a, b, "", skip, &out); err != nil {
+		return nil, err
 	}
 	sort.Slice(out, func(i, j int) bool { return changePath(out[i]) < changePath(out[j]) })
 	return out, nil
+}
+
+func (r *Repo) diffTrees(a, b *object.Tree, dir string, skip func(string) bool, out *[]patchdiff.Change) error {
+	entries := map[string][2]*object.TreeEntry{}
+	if a != nil {
+		for i := range a.Entries {
+			e := &a.Entries[i]
+			pair := entries[e.Name]
+			pair[0] = e
+			entries[e.Name] = pair
+		}
+	}
+	if b != nil {
+		for i := range b.Entries {
+			e := &b.Entries[i]
+			pair := entries[e.Name]
+			pair[1] = e
+			entries[e.Name] = pair
+		}
+	}
+	for name, pair := range entries {
+		p := path.Join(dir, name)
+		ea, eb := pair[0], pair[1]
+		if skip(p) || (ea != nil && eb != nil && ea.Hash == eb.Hash && ea.Mode == eb.Mode) {
+			continue
+		}
+		isDir := func(e *object.TreeEntry) bool { return e != nil && e.Mode == filemode.Dir }
+		isFile := func(e *object.TreeEntry) bool {
+			return e != nil && e.Mode != filemode.Dir && e.Mode != filemode.Submodule
+		}
+		if isDir(ea) || isDir(eb) {
+			var sa, sb *object.Tree
+			var err error
+			if isDir(ea) {
+				if sa, err = r.git.TreeObject(ea.Hash); err != nil {
+					return fmt.Errorf("read tree %s: %w", p, err)
+				}
+			}
+			if isDir(eb) {
+				if sb, err = r.git.TreeObject(eb.Hash); err != nil {
+					return fmt.Errorf("read tree %s: %w", p, err)
+				}
+			}
+			if err := r.diffTrees(sa, sb, p, skip, out); err != nil {
+				return err
+			}
+		}
+		var c patchdiff.Change
+		if isFile(ea) {
+			data, err := r.blob(ea.Hash)
+			if err != nil {
+				return fmt.Errorf("read %s: %w", p, err)
+			}
+			c.OldPath, c.OldMode, c.OldData = p, patchdiff.Mode(ea.Mode), data
+		}
+		if isFile(eb) {
+			data, err := r.blob(eb.Hash)
+			if err != nil {
+				return fmt.Errorf("read %s: %w", p, err)
+			}
+			c.NewPath, c.NewMode, c.NewData = p, patchdiff.Mode(eb.Mode), data
+		}
+		if c.OldPath != "" || c.NewPath != "" {
+			*out = append(*out, c)
+		}
+	}
+	return nil
+}
+
+func (r *Repo) blob(h Hash) ([]byte, error) {
+	b, err := r.git.BlobObject(h)
+	if err != nil {
+		return nil, err
+	}
+	rd, err := b.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	return io.ReadAll(rd)
 }
 
 func changePath(c patchdiff.Change) string {
@@ -71,21 +122,4 @@ func changePath(c patchdiff.Change) string {
 		return c.NewPath
 	}
 	return c.OldPath
-}
-
-func blobOf(e object.ChangeEntry) ([]byte, error) {
-	f, err := e.Tree.TreeEntryFile(&e.TreeEntry)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", e.Name, err)
-	}
-	rd, err := f.Reader()
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", e.Name, err)
-	}
-	defer rd.Close()
-	data, err := io.ReadAll(rd)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", e.Name, err)
-	}
-	return data, nil
 }

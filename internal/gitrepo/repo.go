@@ -9,17 +9,18 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	cgformat "github.com/go-git/go-git/v5/plumbing/format/commitgraph/v2"
 	"github.com/go-git/go-git/v5/plumbing/object"
-	"github.com/go-git/go-git/v5/plumbing/object/commitgraph"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
@@ -33,8 +34,13 @@ type Hash = plumbing.Hash
 type Repo struct {
 	root  string // the work tree, "" for a bare repository
 	git   *git.Repository
-	nodes commitgraph.CommitNodeIndex
+	graph *graph                                   // the commit-graph, when the repository has one
+	refs  map[plumbing.ReferenceName]plumbing.Hash // read once; nil until needed
 }
+
+// objectCache is how much decoded object data a Repo keeps: enough for the
+// trees and commits of a validate --all over thousands of patches.
+const objectCache = 128 * cache.MiByte
 
 // Open opens the repository that contains dir.
 func Open(dir string) (*Repo, error) {
@@ -48,17 +54,54 @@ func Open(dir string) (*Repo, error) {
 	repo := &Repo{git: r}
 	if wt, err := r.Worktree(); err == nil {
 		repo.root = wt.Filesystem.Root()
+		// The common layout, a .git directory: reopen it keeping pack files
+		// open and with a larger object cache, which a walk over thousands
+		// of objects needs (go-git's defaults reopen the pack per object).
+		if fi, err := os.Stat(filepath.Join(repo.root, ".git")); err == nil && fi.IsDir() {
+			st := filesystem.NewStorageWithOptions(osfs.New(filepath.Join(repo.root, ".git")), cache.NewObjectLRU(objectCache), filesystem.Options{KeepDescriptors: true})
+			if fast, err := git.Open(st, osfs.New(repo.root)); err == nil {
+				repo.git = fast
+			}
+		}
 	}
-	repo.nodes = commitgraph.NewObjectCommitNodeIndex(r.Storer)
-	if fs, ok := r.Storer.(*filesystem.Storage); ok {
-		// A commit-graph file (written by `git gc` and `git commit-graph write`)
-		// makes ancestry walks an order of magnitude cheaper; use it when present.
-		if idx, err := cgformat.OpenChainOrFileIndex(fs.Filesystem()); err == nil {
-			repo.nodes = commitgraph.NewGraphCommitNodeIndex(idx, r.Storer)
+	if fs, ok := repo.git.Storer.(*filesystem.Storage); ok {
+		// A commit-graph file (written by `git gc` and `git commit-graph
+		// write`) makes ancestry walks cheap and its generation numbers
+		// bound them exactly.
+		if root, ok := fs.Filesystem().(interface{ Root() string }); ok {
+			repo.graph, _ = loadGraph(root.Root())
 		}
 	}
 	return repo, nil
 }
+
+// reference resolves a ref from a snapshot of all refs taken on first use:
+// go-git rereads packed-refs on every lookup, which costs a run over
+// thousands of patch branches the square of their number.
+func (r *Repo) reference(name plumbing.ReferenceName) (plumbing.Hash, bool, error) {
+	if r.refs == nil {
+		iter, err := r.git.References()
+		if err != nil {
+			return plumbing.ZeroHash, false, fmt.Errorf("list refs: %w", err)
+		}
+		refs := map[plumbing.ReferenceName]plumbing.Hash{}
+		err = iter.ForEach(func(ref *plumbing.Reference) error {
+			if ref.Type() == plumbing.HashReference {
+				refs[ref.Name()] = ref.Hash()
+			}
+			return nil
+		})
+		if err != nil {
+			return plumbing.ZeroHash, false, fmt.Errorf("list refs: %w", err)
+		}
+		r.refs = refs
+	}
+	h, ok := r.refs[name]
+	return h, ok, nil
+}
+
+// refsChanged drops the refs snapshot after patchline itself moved a ref.
+func (r *Repo) refsChanged() { r.refs = nil }
 
 // Root is the work tree's top directory, "" for a bare repository.
 func (r *Repo) Root() string { return r.root }
@@ -129,32 +172,23 @@ type Ref struct {
 // Branches lists local branches, then branches of the remote "origin" that
 // have no local branch of the same name, whose short name starts with prefix.
 func (r *Repo) Branches(prefix string) ([]Ref, error) {
-	iter, err := r.git.References()
-	if err != nil {
-		return nil, fmt.Errorf("list branches: %w", err)
+	if _, _, err := r.reference(plumbing.HEAD); err != nil {
+		return nil, err
 	}
 	local := map[string]Ref{}
 	remote := map[string]Ref{}
-	err = iter.ForEach(func(ref *plumbing.Reference) error {
-		if ref.Type() != plumbing.HashReference {
-			return nil
-		}
-		name := ref.Name()
+	for name, h := range r.refs {
 		switch {
 		case name.IsBranch():
 			if s := name.Short(); strings.HasPrefix(s, prefix) {
-				local[s] = Ref{Name: s, Full: name.String(), Commit: ref.Hash()}
+				local[s] = Ref{Name: s, Full: name.String(), Commit: h}
 			}
 		case name.IsRemote() && strings.HasPrefix(name.String(), "refs/remotes/origin/"):
 			s := strings.TrimPrefix(name.String(), "refs/remotes/origin/")
 			if s != "HEAD" && strings.HasPrefix(s, prefix) {
-				remote[s] = Ref{Name: s, Full: name.String(), Commit: ref.Hash(), Remote: true}
+				remote[s] = Ref{Name: s, Full: name.String(), Commit: h, Remote: true}
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list branches: %w", err)
 	}
 	for s, ref := range remote {
 		if _, ok := local[s]; !ok {
@@ -172,28 +206,31 @@ func (r *Repo) Branches(prefix string) ([]Ref, error) {
 // Branch finds a branch by short name, local first, then origin's.
 func (r *Repo) Branch(name string) (Ref, bool, error) {
 	for _, full := range []string{"refs/heads/" + name, "refs/remotes/origin/" + name} {
-		ref, err := r.git.Reference(plumbing.ReferenceName(full), true)
-		if errors.Is(err, plumbing.ErrReferenceNotFound) {
-			continue
-		}
+		h, ok, err := r.reference(plumbing.ReferenceName(full))
 		if err != nil {
-			return Ref{}, false, fmt.Errorf("read %s: %w", full, err)
+			return Ref{}, false, err
 		}
-		return Ref{Name: name, Full: full, Commit: ref.Hash(), Remote: strings.HasPrefix(full, "refs/remotes/")}, true, nil
+		if ok {
+			return Ref{Name: name, Full: full, Commit: h, Remote: strings.HasPrefix(full, "refs/remotes/")}, true, nil
+		}
 	}
 	return Ref{}, false, nil
 }
 
 // Head returns the checked-out branch's short name ("" when detached) and commit.
 func (r *Repo) Head() (string, Hash, error) {
-	ref, err := r.git.Head()
+	head, err := r.git.Storer.Reference(plumbing.HEAD)
 	if err != nil {
 		return "", plumbing.ZeroHash, fmt.Errorf("read HEAD: %w", err)
 	}
-	if ref.Name().IsBranch() {
-		return ref.Name().Short(), ref.Hash(), nil
+	if head.Type() == plumbing.HashReference {
+		return "", head.Hash(), nil
 	}
-	return "", ref.Hash(), nil
+	h, _, err := r.reference(head.Target())
+	if err != nil {
+		return "", plumbing.ZeroHash, err
+	}
+	return head.Target().Short(), h, nil
 }
 
 // Resolve turns a revision (tag, branch, hash) into a commit id.
@@ -306,6 +343,7 @@ func (r *Repo) CreateBranch(name string, commit Hash) error {
 	if err := r.git.Storer.SetReference(plumbing.NewHashReference(ref, commit)); err != nil {
 		return fmt.Errorf("create branch %s: %w", name, err)
 	}
+	r.refsChanged()
 	return nil
 }
 
@@ -386,6 +424,7 @@ func (r *Repo) CheckoutNewBranch(branch string, commit Hash) error {
 		return fmt.Errorf("read HEAD: %w", err)
 	}
 	ref := plumbing.NewBranchReferenceName(branch)
+	defer r.refsChanged()
 	err = wt.Checkout(&git.CheckoutOptions{Branch: ref, Hash: commit, Create: true, Keep: false})
 	if err == nil {
 		return nil
@@ -427,6 +466,7 @@ func (r *Repo) CommitFiles(files map[string][]byte, message string, author, comm
 		}
 	}
 	h, err := wt.Commit(message, &git.CommitOptions{Author: author, Committer: committer})
+	r.refsChanged()
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("commit: %w", err)
 	}

@@ -3,9 +3,8 @@ package gitrepo
 import (
 	"container/heap"
 	"fmt"
+	"math"
 	"time"
-
-	"github.com/go-git/go-git/v5/plumbing/object/commitgraph"
 )
 
 // slop is how many extra commits a walk looks at after it thinks it is done,
@@ -18,18 +17,28 @@ const slop = 5
 const skew = 24 * time.Hour
 
 type queued struct {
-	node  commitgraph.CommitNode
-	when  time.Time
+	node
 	flags uint8
 }
 
-// nodeQueue pops the newest commit first.
+func newQueued(n node, flags uint8) *queued {
+	return &queued{node: n, flags: flags}
+}
+
+// nodeQueue pops the commit of highest generation first, then the newest:
+// a commit's ancestors always have lower generations, and commits outside
+// the commit-graph (unknown generation) are newer than all inside it.
 type nodeQueue []*queued
 
-func (q nodeQueue) Len() int           { return len(q) }
-func (q nodeQueue) Less(i, j int) bool { return q[i].when.After(q[j].when) }
-func (q nodeQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
-func (q *nodeQueue) Push(x any)        { *q = append(*q, x.(*queued)) }
+func (q nodeQueue) Len() int { return len(q) }
+func (q nodeQueue) Less(i, j int) bool {
+	if q[i].gen != q[j].gen {
+		return q[i].gen > q[j].gen
+	}
+	return q[i].when.After(q[j].when)
+}
+func (q nodeQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *nodeQueue) Push(x any)   { *q = append(*q, x.(*queued)) }
 func (q *nodeQueue) Pop() any {
 	old := *q
 	it := old[len(old)-1]
@@ -59,19 +68,19 @@ func (r *Repo) Range(base, tip Hash) (commits []Hash, descends bool, err error) 
 		if seen {
 			// Already queued or done: re-queue so the new flag reaches its parents.
 			if old&fromBase == 0 && f&fromBase != 0 {
-				n, err := r.nodes.Get(h)
+				n, err := r.node(h)
 				if err != nil {
 					return fmt.Errorf("read commit %s: %w", h, err)
 				}
-				heap.Push(q, &queued{node: n, when: n.CommitTime(), flags: fromBase})
+				heap.Push(q, newQueued(n, fromBase))
 			}
 			return nil
 		}
-		n, err := r.nodes.Get(h)
+		n, err := r.node(h)
 		if err != nil {
 			return fmt.Errorf("read commit %s: %w", h, err)
 		}
-		heap.Push(q, &queued{node: n, when: n.CommitTime(), flags: f})
+		heap.Push(q, newQueued(n, f))
 		return nil
 	}
 	if err := push(base, fromBase); err != nil {
@@ -82,7 +91,7 @@ func (r *Repo) Range(base, tip Hash) (commits []Hash, descends bool, err error) 
 	}
 	interesting := func() bool {
 		for _, it := range *q {
-			if flags[it.node.ID()]&fromBase == 0 {
+			if flags[it.id]&fromBase == 0 {
 				return true
 			}
 		}
@@ -98,13 +107,13 @@ func (r *Repo) Range(base, tip Hash) (commits []Hash, descends bool, err error) 
 			extra--
 		}
 		it := heap.Pop(q).(*queued)
-		h := it.node.ID()
+		h := it.id
 		f := flags[h]
 		if f&fromBase != 0 {
 			if f&fromTip != 0 && h == base {
 				descends = true
 			}
-			for _, p := range it.node.ParentHashes() {
+			for _, p := range it.parents {
 				if err := push(p, fromBase); err != nil {
 					return nil, false, err
 				}
@@ -115,7 +124,7 @@ func (r *Repo) Range(base, tip Hash) (commits []Hash, descends bool, err error) 
 			emitted[h] = true
 			commits = append(commits, h)
 		}
-		for _, p := range it.node.ParentHashes() {
+		for _, p := range it.parents {
 			if err := push(p, fromTip); err != nil {
 				return nil, false, err
 			}
@@ -159,28 +168,37 @@ func (rc *Reach) push(h Hash) error {
 		return nil
 	}
 	rc.visited[h] = true
-	n, err := rc.repo.nodes.Get(h)
+	n, err := rc.repo.node(h)
 	if err != nil {
 		return fmt.Errorf("read commit %s: %w", h, err)
 	}
-	heap.Push(&rc.q, &queued{node: n, when: n.CommitTime()})
+	heap.Push(&rc.q, newQueued(n, 0))
 	return nil
 }
 
-// Contains reports whether commit is reachable from the tips. It walks
-// history newest first until it passes the commit's time by a day of skew.
+// Contains reports whether commit is reachable from the tips. With a
+// commit-graph it walks down to the commit's generation, which is exact;
+// without one, newest first until it passes the commit's time by a day of
+// skew.
 func (rc *Reach) Contains(commit Hash) (bool, error) {
 	if rc.visited[commit] {
 		return true, nil
 	}
-	n, err := rc.repo.nodes.Get(commit)
+	n, err := rc.repo.node(commit)
 	if err != nil {
 		return false, fmt.Errorf("read commit %s: %w", commit, err)
 	}
-	stop := n.CommitTime().Add(-skew)
-	for rc.q.Len() > 0 && !rc.q[0].when.Before(stop) {
+	gen, stop := n.gen, n.when.Add(-skew)
+	more := func() bool {
+		top := rc.q[0]
+		if gen != math.MaxUint64 && top.gen != math.MaxUint64 {
+			return top.gen >= gen
+		}
+		return !top.when.Before(stop)
+	}
+	for rc.q.Len() > 0 && more() {
 		it := heap.Pop(&rc.q).(*queued)
-		for _, p := range it.node.ParentHashes() {
+		for _, p := range it.parents {
 			if err := rc.push(p); err != nil {
 				return false, err
 			}

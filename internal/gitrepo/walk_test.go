@@ -1,6 +1,7 @@
 package gitrepo_test
 
 import (
+	"os/exec"
 	"reflect"
 	"testing"
 
@@ -27,44 +28,62 @@ func TestRangeAndReach(t *testing.T) {
 	r.SwitchNew("patch/early", c0)
 	early := r.Commit("early", map[string]string{"b.txt": "early\n"})
 
-	tests := []struct {
-		name     string
-		tip      gitrepo.Hash
-		want     []gitrepo.Hash
-		descends bool
-	}{
-		{"cut at the tag", p2, []gitrepo.Hash{p2, p1}, true},
-		{"cut from a later tip", late, []gitrepo.Hash{late, c3, c2}, true},
-		{"cut before the tag", early, []gitrepo.Hash{early}, false},
-		{"the tag itself", tag, nil, true},
-	}
-	for _, tt := range tests {
-		got, descends, err := r.Repo.Range(tag, tt.tip)
-		if err != nil {
-			t.Fatalf("%s: %v", tt.name, err)
+	check := func(t *testing.T, repo *gitrepo.Repo) {
+		tests := []struct {
+			name     string
+			tip      gitrepo.Hash
+			want     []gitrepo.Hash
+			descends bool
+		}{
+			{"cut at the tag", p2, []gitrepo.Hash{p2, p1}, true},
+			{"cut from a later tip", late, []gitrepo.Hash{late, c3, c2}, true},
+			{"cut before the tag", early, []gitrepo.Hash{early}, false},
+			{"the tag itself", tag, nil, true},
 		}
-		if !reflect.DeepEqual(got, tt.want) || descends != tt.descends {
-			t.Errorf("%s: Range = %v, %v; want %v, %v", tt.name, got, descends, tt.want, tt.descends)
+		for _, tt := range tests {
+			got, descends, err := repo.Range(tag, tt.tip)
+			if err != nil {
+				t.Fatalf("%s: %v", tt.name, err)
+			}
+			if !reflect.DeepEqual(got, tt.want) || descends != tt.descends {
+				t.Errorf("%s: Range = %v, %v; want %v, %v", tt.name, got, descends, tt.want, tt.descends)
+			}
 		}
-	}
 
-	reach, err := r.Repo.NewReach(c3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for h, want := range map[gitrepo.Hash]bool{c2: true, c0: true, tag: true, p1: false, late: false, early: false} {
-		got, err := reach.Contains(h)
+		reach, err := repo.NewReach(c3)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got != want {
-			t.Errorf("main contains %s = %v, want %v", h, got, want)
+		for h, want := range map[gitrepo.Hash]bool{c2: true, c0: true, tag: true, p1: false, late: false, early: false} {
+			got, err := reach.Contains(h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Errorf("main contains %s = %v, want %v", h, got, want)
+			}
+		}
+		if ok, _ := repo.IsAncestor(tag, p2); !ok {
+			t.Errorf("IsAncestor(tag, p2) = false, want true")
+		}
+		if ok, _ := repo.IsAncestor(p2, tag); ok {
+			t.Errorf("IsAncestor(p2, tag) = true, want false")
 		}
 	}
-	if ok, _ := r.Repo.IsAncestor(tag, p2); !ok {
-		t.Errorf("IsAncestor(tag, p2) = false, want true")
+	t.Run("objects", func(t *testing.T) { check(t, r.Repo) })
+	// The same answers from git's commit-graph file, read by gitrepo itself.
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not on PATH: the commit-graph half of the test needs it to write the file")
 	}
-	if ok, _ := r.Repo.IsAncestor(p2, tag); ok {
-		t.Errorf("IsAncestor(p2, tag) = true, want false")
+	if out, err := exec.Command("git", "-C", r.Dir, "commit-graph", "write", "--reachable").CombinedOutput(); err != nil {
+		t.Fatalf("git commit-graph write: %v\n%s", err, out)
 	}
+	withGraph, err := gitrepo.Open(r.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !withGraph.HasCommitGraph() {
+		t.Fatal("the commit-graph file was not loaded")
+	}
+	t.Run("commit-graph", func(t *testing.T) { check(t, withGraph) })
 }

@@ -29,6 +29,7 @@ func (r *Repo) CommitAll(message string, author, committer *object.Signature) (H
 		return plumbing.ZeroHash, fmt.Errorf("stage: %w", err)
 	}
 	h, err := wt.Commit(message, &git.CommitOptions{Author: author, Committer: committer})
+	r.refsChanged()
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("commit: %w", err)
 	}
@@ -37,6 +38,7 @@ func (r *Repo) CommitAll(message string, author, committer *object.Signature) (H
 
 // CreateTag makes an annotated tag of commit.
 func (r *Repo) CreateTag(name string, commit Hash, message string, tagger *object.Signature) error {
+	defer r.refsChanged()
 	if _, err := r.git.CreateTag(name, commit, &git.CreateTagOptions{Message: message, Tagger: tagger}); err != nil {
 		return fmt.Errorf("tag %s: %w", name, err)
 	}
@@ -49,6 +51,7 @@ func (r *Repo) Checkout(branch string) error {
 	if err != nil {
 		return fmt.Errorf("no work tree: %w", err)
 	}
+	defer r.refsChanged()
 	if err := wt.Checkout(&git.CheckoutOptions{Branch: plumbing.NewBranchReferenceName(branch)}); err != nil {
 		return fmt.Errorf("check out %s: %w", branch, err)
 	}

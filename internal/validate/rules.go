@@ -72,17 +72,29 @@ func (idRule) Check(v *Validator, s *State) ([]Finding, error) {
 			Message: fmt.Sprintf("id %q does not match its folder %s", m.ID, registry.PatchDir(p.ID)),
 			Hint:    fmt.Sprintf("ids are immutable: set id = %q, or move the patch to %s", p.ID, registry.PatchDir(m.ID))})
 	}
-	if v.ids == nil {
-		ids, err := v.declaredIDs()
-		if err != nil {
-			return nil, err
-		}
-		v.ids = ids
-	}
 	var others []string
-	for _, folder := range v.ids[m.ID] {
-		if folder != p.ID {
-			others = append(others, registry.PatchDir(folder))
+	if v.ids != nil {
+		for _, folder := range v.ids[m.ID] {
+			if folder != p.ID {
+				others = append(others, registry.PatchDir(folder))
+			}
+		}
+	} else if m.ID != p.ID {
+		// One patch at a time: reading every manifest of the repository
+		// would cost more than the rest of validate, so check only that the
+		// id it claims is not another patch's; --all compares every pair.
+		if v.known == nil {
+			ids, err := v.Registry.IDs()
+			if err != nil {
+				return nil, err
+			}
+			v.known = map[string]bool{}
+			for _, id := range ids {
+				v.known[id] = true
+			}
+		}
+		if v.known[m.ID] {
+			others = append(others, registry.PatchDir(m.ID))
 		}
 	}
 	if len(others) > 0 {
@@ -92,22 +104,6 @@ func (idRule) Check(v *Validator, s *State) ([]Finding, error) {
 			Hint:    "every patch needs its own id; start new work with `patchline new`, which takes the next free one"})
 	}
 	return fs, nil
-}
-
-// declaredIDs maps each manifest id to the folders that declare it, over
-// every patch the repository knows.
-func (v *Validator) declaredIDs() (map[string][]string, error) {
-	all, err := v.Registry.All(true)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string][]string{}
-	for _, p := range all {
-		if p.Manifest != nil {
-			out[p.Manifest.ID] = append(out[p.Manifest.ID], p.ID)
-		}
-	}
-	return out, nil
 }
 
 // baseRule: base names a release tag that exists (and is signed, where asked).

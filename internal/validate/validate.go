@@ -61,7 +61,8 @@ type Validator struct {
 	tags   *registry.Tags
 	reach  map[string]*gitrepo.Reach
 	places []gitrepo.Ref
-	ids    map[string][]string // manifest id -> folders declaring it, across branches
+	ids    map[string][]string // manifest id -> folders declaring it, in a run over many patches
+	known  map[string]bool     // every patch id the repository knows, for a run over one
 }
 
 // New prepares a validator.
@@ -123,6 +124,14 @@ func (v *Validator) contains(ref gitrepo.Ref, commit gitrepo.Hash) (bool, error)
 // only when the repository itself cannot be read.
 func (v *Validator) Run(patches []*registry.Patch, progress func(i, n int, id string)) (*Report, error) {
 	rep := &Report{}
+	if len(patches) > 1 {
+		v.ids = map[string][]string{}
+		for _, p := range patches {
+			if p.Manifest != nil {
+				v.ids[p.Manifest.ID] = append(v.ids[p.Manifest.ID], p.ID)
+			}
+		}
+	}
 	for i, p := range patches {
 		if progress != nil {
 			progress(i, len(patches), p.ID)
