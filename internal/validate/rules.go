@@ -347,7 +347,7 @@ func (diffRule) Check(v *Validator, s *State) ([]Finding, error) {
 	if s.BaseTree == nil {
 		return nil, nil
 	}
-	src := patchdiff.TreeSource(s.BaseTree)
+	src := newMemoSource(patchdiff.TreeSource(s.BaseTree))
 	if fs, outside := pathFindings(p.Diff, diffPath, files, src); len(fs) > 0 {
 		// A path outside the tree belongs to no module: modules.cover has
 		// nothing to add about it.
@@ -520,7 +520,7 @@ func (alsoRule) Check(v *Validator, s *State) ([]Finding, error) {
 		if err != nil {
 			return nil, err
 		}
-		src := patchdiff.TreeSource(tree)
+		src := newMemoSource(patchdiff.TreeSource(tree))
 		if pf, _ := pathFindings(diff, diffPath, files, src); len(pf) > 0 {
 			fs = append(fs, pf...)
 			continue
@@ -658,4 +658,33 @@ func human(d time.Duration) string {
 		return fmt.Sprintf("%dh", int(d/time.Hour))
 	}
 	return fmt.Sprintf("%dm", int(d/time.Minute))
+}
+
+// memoSource remembers what a Source returned, so that checking a diff's
+// paths and then applying it reads each blob once.
+type memoSource struct {
+	src  patchdiff.Source
+	seen map[string]memoEntry
+}
+
+type memoEntry struct {
+	data []byte
+	mode patchdiff.Mode
+	ok   bool
+}
+
+func newMemoSource(src patchdiff.Source) *memoSource {
+	return &memoSource{src: src, seen: map[string]memoEntry{}}
+}
+
+func (m *memoSource) Lookup(path string) ([]byte, patchdiff.Mode, bool, error) {
+	if e, ok := m.seen[path]; ok {
+		return e.data, e.mode, e.ok, nil
+	}
+	data, mode, ok, err := m.src.Lookup(path)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	m.seen[path] = memoEntry{data, mode, ok}
+	return data, mode, ok, nil
 }
