@@ -68,6 +68,10 @@ command -v hyperfine >/dev/null || install hyperfine
 [ -x /usr/bin/time ] || install time
 
 out=$root/bench/out/validate
+# A go.mod makes bench/out a module of its own, so the generated product's Go
+# files stay out of `go test ./...` and `go vet ./...` of patchline.
+mkdir -p "$root/bench/out"
+[ -f "$root/bench/out/go.mod" ] || printf 'module patchline.invalid/bench/out\n' >"$root/bench/out/go.mod"
 mkdir -p "$out"
 log "building patchline, the generator and the checker"
 go build -o "$out/patchline" ./cmd/patchline
