@@ -291,6 +291,7 @@ runtime_s=$(awk -v a="$t_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b 
 		"$(version bsdiff)" "$(version xdelta3)" "$(version zstd)" "$(version time)"
 	printf 'patchline\t%s (internal/delta sources sha256 %s)\n' "$pl_state" "$pl_delta"
 	printf 'timeout\t%s\n' "$timeout_s"
+	printf 'cpus\t%s\n' "$(nproc)"
 	printf 'load\t%s before the measurements, %s after\n' "$load_before" "$load_after"
 	printf 'runtime\t%s\n' "$runtime_s"
 } >"$out/meta.tsv"

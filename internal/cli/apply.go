@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/patchline/patchline/internal/bundle"
 	"github.com/patchline/patchline/internal/install"
 )
 
@@ -27,28 +28,42 @@ type ApplyOptions struct {
 	IO *IOStreams
 	JSONFlag
 	Install InstallFlags
+	Verify  VerifyFlags
 	Now     func() time.Time
+	Getenv  func(string) string
 	Bundle  string
 	Force   bool
 	Recover bool
+	// InsecureSkipVerify installs a bundle without checking its signature.
+	InsecureSkipVerify bool
 }
 
 // NewCmdApply builds `patchline apply`.
 func NewCmdApply(f *Factory, runF func(*ApplyOptions) error) *cobra.Command {
-	opts := &ApplyOptions{IO: f.IO, Now: f.Now}
+	opts := &ApplyOptions{IO: f.IO, Now: f.Now, Getenv: f.Getenv}
 	cmd := &cobra.Command{
 		Use:   "apply BUNDLE --to DIR",
 		Short: "Apply a patch bundle to an installed product, atomically",
-		Long: `Checks the bundle, checks that every file it touches is the release it was
-built against, rebuilds the new files beside the old ones and checks their
-SHA-256, then swaps them in under a journal: an interruption at any point
-leaves either the old or the new release, never a mix. A receipt is written
-under DIR/.patchline. A second apply at the same time waits for the first.
+		Long: `Verifies the bundle's cosign signature before reading anything else of it
+(as patchline verify does: BUNDLE.sig and BUNDLE.sigstore.json beside it,
+with the public key from --key or $` + EnvPublicKey + `), checks the bundle, checks
+that every file it touches is the release it was built against, rebuilds
+the new files beside the old ones and checks their SHA-256, then swaps them
+in under a journal: an interruption at any point leaves either the old or
+the new release, never a mix. A receipt is written under DIR/.patchline. A
+second apply at the same time waits for the first.
 
-Exit status: 3 when the bundle is damaged or tampered with, 4 when the
-installed files are not the bundle's base (or it is a replay, a downgrade or
-another platform), 6 when an interrupted apply must be recovered first.`,
-		Example: `  patchline apply PL-2026-0007_v2026.3.0_linux-amd64.plb --to /opt/inventory
+An unsigned bundle, or one whose signature does not verify, is refused
+unless --insecure-skip-verify is given, which installs it unverified and
+says so.
+
+Exit status: 3 when the bundle is unsigned, its signature does not verify,
+or it is damaged or tampered with; 4 when the installed files are not the
+bundle's base (or it is a replay, a downgrade or another platform); 6 when
+an interrupted apply must be recovered first.`,
+		Example: `  patchline apply PL-2026-0007_v2026.3.0_linux-amd64.plb --to /opt/inventory --key cosign.pub
+  PATCHLINE_KEY=/etc/patchline/cosign.pub patchline apply PL-2026-0007_v2026.3.0_linux-amd64.plb --to /opt/inventory
+  patchline apply app.plb --to /opt/inventory --key cosign.pub --bundle app.plb.sigstore.json
   patchline apply --recover --to /opt/inventory     # after a crash or power loss`,
 		Args: argsUsage(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -57,6 +72,9 @@ another platform), 6 when an interrupted apply must be recovered first.`,
 			}
 			if opts.Recover == (opts.Bundle != "") {
 				return usageError("give a BUNDLE to apply, or --recover, not both")
+			}
+			if opts.InsecureSkipVerify && (opts.Verify.Key != "" || opts.Verify.Signature != "" || opts.Verify.SigstoreBundle != "") {
+				return usageError("--insecure-skip-verify checks no signature: drop it, or drop --key, --signature and --bundle")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -68,6 +86,8 @@ another platform), 6 when an interrupted apply must be recovered first.`,
 	opts.JSONFlag.AddFlags(cmd)
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "apply even over a replay, a downgrade or files that are not the base")
 	cmd.Flags().BoolVar(&opts.Recover, "recover", false, "finish or undo an interrupted apply or rollback")
+	opts.Verify.AddFlags(cmd)
+	cmd.Flags().BoolVar(&opts.InsecureSkipVerify, "insecure-skip-verify", false, "install without checking the signature (prints a warning)")
 	return cmd
 }
 
@@ -81,11 +101,34 @@ func runApply(opts *ApplyOptions) error {
 		fmt.Fprintln(opts.IO.Out, msg)
 		return nil
 	}
-	b, closeBundle, err := openBundle(opts.Bundle)
+	path, digest := opts.Bundle, ""
+	if opts.InsecureSkipVerify {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: --insecure-skip-verify: installing %s without checking its signature\n", opts.Bundle)
+	} else {
+		getenv := opts.Getenv
+		if getenv == nil {
+			getenv = func(string) string { return "" }
+		}
+		// Nothing of the bundle is read before its signature verified, and
+		// what is read after is the copy that was verified.
+		v, err := verifyBundleFile(opts.Bundle, opts.Verify, getenv)
+		if err != nil {
+			return err
+		}
+		defer v.Close()
+		for _, s := range v.Signatures {
+			fmt.Fprintf(opts.IO.ErrOut, "verified %s with %s\n", s.Path, v.KeyRef)
+		}
+		path, digest = v.Path, v.SHA256
+	}
+	b, closeBundle, err := openBundle(path)
 	if err != nil {
 		return err
 	}
 	defer closeBundle()
+	if digest != "" && b.Digest != digest {
+		return fmt.Errorf("%w: %s changed while it was read", bundle.ErrCorrupt, opts.Bundle)
+	}
 	rc, err := install.Apply(b, iopts)
 	if err != nil {
 		return err

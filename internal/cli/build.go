@@ -16,6 +16,7 @@ import (
 	"github.com/patchline/patchline/internal/pipeline"
 	"github.com/patchline/patchline/internal/registry"
 	"github.com/patchline/patchline/internal/release"
+	"github.com/patchline/patchline/internal/sign"
 	"github.com/patchline/patchline/internal/validate"
 )
 
@@ -32,6 +33,9 @@ type BuildOptions struct {
 	From         string
 	Platforms    []string
 	NoReproCheck bool
+	// Sign signs each bundle with Key (default: [sign] key) as it is written.
+	Sign bool
+	Key  string
 }
 
 // NewCmdBuild builds `patchline build`.
@@ -49,7 +53,8 @@ release of the same line. The old release is built twice to prove the build
 is reproducible, since a delta against an unreproducible build cannot apply.`,
 		Example: `  patchline build PL-2026-0007 --out dist/
   patchline build PL-2026-0007 --out dist/ --from v2026.3.0   # cumulative, from an older tag of the line
-  patchline build --platform linux/arm64 --json`,
+  patchline build --platform linux/arm64 --json
+  COSIGN_PASSWORD=... patchline build --out dist/ --sign --key env://COSIGN_PRIVATE_KEY   # as patchline sign does`,
 		Args: argsUsage(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -67,6 +72,8 @@ is reproducible, since a delta against an unreproducible build cannot apply.`,
 	cmd.Flags().StringVar(&opts.From, "from", "", "release tag the bundle upgrades from (default: the patch's base)")
 	cmd.Flags().StringSliceVar(&opts.Platforms, "platform", nil, "os/arch to build (default: [build] platforms)")
 	cmd.Flags().BoolVar(&opts.NoReproCheck, "no-repro-check", false, "do not build the old release twice to check it is reproducible")
+	cmd.Flags().BoolVar(&opts.Sign, "sign", false, "sign each bundle, writing BUNDLE.sig and BUNDLE.sigstore.json (password: COSIGN_PASSWORD)")
+	cmd.Flags().StringVar(&opts.Key, "key", "", "private key for --sign: a file or env://VAR (default: [sign] key; implies --sign)")
 	return cmd
 }
 
@@ -76,6 +83,9 @@ type BuiltBundle struct {
 	Path     string `json:"path"`
 	SHA256   string `json:"sha256"`
 	Size     int64  `json:"size"`
+	// Signature and SigstoreBundle are written by --sign.
+	Signature      string `json:"signature,omitempty"`
+	SigstoreBundle string `json:"sigstore_bundle,omitempty"`
 }
 
 func runBuild(ctx context.Context, opts *BuildOptions) error {
@@ -98,6 +108,20 @@ func runBuild(ctx context.Context, opts *BuildOptions) error {
 	}
 	if !p.HasBranch() {
 		return usageError("%s has no branch %s: bundles are built from the patch branch", id, reg.Config.PatchBranchFor(id))
+	}
+	// The key is loaded first: a wrong password should not cost a build.
+	var key *sign.PrivateKey
+	if opts.Sign || opts.Key != "" {
+		ref := opts.Key
+		if ref == "" {
+			ref = reg.Config.Sign.Key
+		}
+		if ref == "" {
+			return usageError("--sign needs a key: give --key cosign.key (or env://VAR), or set [sign] key in .patchline.toml")
+		}
+		if key, err = loadSigningKey(ref, opts.IO, opts.Getenv); err != nil {
+			return err
+		}
 	}
 	if err := validateForBuild(reg, p, opts); err != nil {
 		return err
@@ -135,6 +159,14 @@ func runBuild(ctx context.Context, opts *BuildOptions) error {
 		b, err := describeFile(path)
 		if err != nil {
 			return err
+		}
+		if key != nil {
+			sb, err := signBundleFile(key, path, "", "")
+			if err != nil {
+				return err
+			}
+			b.Signature, b.SigstoreBundle = sb.Signature, sb.SigstoreBundle
+			fmt.Fprintf(opts.IO.ErrOut, "signed    %s (%s)\n", filepath.Base(path), sb.Algorithm)
 		}
 		built = append(built, b)
 	}

@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"io/fs"
@@ -23,6 +25,7 @@ import (
 	"github.com/patchline/patchline/internal/patchdiff"
 	"github.com/patchline/patchline/internal/pipeline"
 	"github.com/patchline/patchline/internal/registry"
+	"github.com/patchline/patchline/internal/sign"
 )
 
 // DemoOptions are the flags of `patchline demo`.
@@ -43,7 +46,10 @@ func NewCmdDemo(f *Factory, runF func(*DemoOptions) error) *cobra.Command {
 		Long: `Makes a sample product repository (a small Go program) in a temporary
 directory, tags release v2026.3.0, cuts a patch branch with patchline new,
 commits the example fix, records it with patchline diff and checks it with
-patchline validate, printing each step. Nothing outside the temporary
+patchline validate, printing each step; then builds the delta bundle, signs
+it with an ephemeral cosign key pair made in the temporary directory, shows
+a tampered copy refused (exit 3, nothing written), applies the signed
+bundle at a "customer" and rolls it back. Nothing outside the temporary
 directory is touched.`,
 		Example: `  patchline demo
   patchline demo --dir /tmp/inventory --keep   # look around afterwards`,
@@ -211,7 +217,7 @@ func runDemo(ctx context.Context, opts *DemoOptions) (err error) {
 	if opts.Keep || opts.Dir != "" {
 		fmt.Fprintf(opts.IO.Out, "\nthe sample repository, bundles and customer install are in %s\n", root)
 	}
-	fmt.Fprintln(opts.IO.Out, "\ndemo finished: the patch was cut, recorded, validated, built, applied and rolled back")
+	fmt.Fprintln(opts.IO.Out, "\ndemo finished: the patch was cut, recorded, validated, built, signed, applied and rolled back")
 	return nil
 }
 
@@ -260,6 +266,12 @@ func (d *demo) ship(ctx context.Context, root, id string) error {
 	}
 	fmt.Fprintf(d.opts.IO.Out, "%s: %d bytes for a %d-byte program (%.1f%%)\n", filepath.Base(bundlePath), built.Size, binSize, 100*float64(built.Size)/float64(max(binSize, 1)))
 
+	d.say("patchline keys generate, then sign: an ephemeral cosign key pair for the demo")
+	pubKey, err := d.signDemo(root, bundlePath)
+	if err != nil {
+		return err
+	}
+
 	d.say("a customer runs %s", demoBase)
 	install := filepath.Join(root, "customer", "opt", "inventory")
 	if err := os.MkdirAll(install, 0o755); err != nil {
@@ -273,12 +285,18 @@ func (d *demo) ship(ctx context.Context, root, id string) error {
 	before, _ := os.ReadFile(program)
 	d.runProgram(ctx, program, stock)
 
-	d.say("patchline apply: verify, check the base, swap atomically")
-	if err := runApply(&ApplyOptions{IO: &IOStreams{Out: d.opts.IO.Out, ErrOut: io.Discard}, Now: d.opts.Now, Bundle: bundlePath, Install: InstallFlags{Root: install}}); err != nil {
+	d.say("a tampered copy of the bundle is refused before anything is read or written")
+	if err := d.refuseTampered(bundlePath, pubKey, install, program, before); err != nil {
+		return err
+	}
+
+	d.say("patchline apply --key: verify the signature, check the base, swap atomically")
+	verify := VerifyFlags{Key: pubKey}
+	if err := runApply(&ApplyOptions{IO: &IOStreams{Out: d.opts.IO.Out, ErrOut: io.Discard}, Now: d.opts.Now, Getenv: d.getenv, Verify: verify, Bundle: bundlePath, Install: InstallFlags{Root: install}}); err != nil {
 		return err
 	}
 	d.runProgram(ctx, program, stock)
-	if err := runApply(&ApplyOptions{IO: &IOStreams{Out: io.Discard, ErrOut: io.Discard}, Now: d.opts.Now, Bundle: bundlePath, Install: InstallFlags{Root: install}}); ExitCode(err) == ExitPrecondition {
+	if err := runApply(&ApplyOptions{IO: &IOStreams{Out: io.Discard, ErrOut: io.Discard}, Now: d.opts.Now, Getenv: d.getenv, Verify: verify, Bundle: bundlePath, Install: InstallFlags{Root: install}}); ExitCode(err) == ExitPrecondition {
 		fmt.Fprintf(d.opts.IO.Out, "applying it a second time is refused (exit %d): %v\n", ExitPrecondition, err)
 	} else {
 		return fmt.Errorf("a replayed apply was not refused: %v", err)
@@ -298,6 +316,78 @@ func (d *demo) ship(ctx context.Context, root, id string) error {
 		return fmt.Errorf("rollback did not restore %s byte for byte", program)
 	}
 	d.runProgram(ctx, program, stock)
+	return nil
+}
+
+// signDemo makes an ephemeral key pair under root/keys, with a random
+// password that is never shown, and signs the bundle with it as CI would.
+// It returns the public key's path.
+func (d *demo) signDemo(root, bundlePath string) (string, error) {
+	keys := filepath.Join(root, "keys")
+	if err := os.MkdirAll(keys, 0o700); err != nil {
+		return "", err
+	}
+	secret := make([]byte, 18)
+	if _, err := rand.Read(secret); err != nil {
+		return "", err
+	}
+	password := base64.RawURLEncoding.EncodeToString(secret)
+	getenv := func(k string) string {
+		if k == EnvCosignPassword {
+			return password
+		}
+		return d.getenv(k)
+	}
+	quiet := &IOStreams{Out: io.Discard, ErrOut: io.Discard}
+	prefix := filepath.Join(keys, "cosign")
+	if err := runKeysGenerate(&KeysGenerateOptions{IO: quiet, Getenv: getenv, Prefix: prefix}); err != nil {
+		return "", err
+	}
+	fmt.Fprintf(d.opts.IO.Out, "wrote %s.key (encrypted, password in COSIGN_PASSWORD) and %s.pub\n", prefix, prefix)
+	key, err := loadSigningKey(prefix+".key", quiet, getenv)
+	if err != nil {
+		return "", err
+	}
+	sb, err := signBundleFile(key, bundlePath, "", "")
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(d.opts.IO.Out, "signed %s (%s): %s, %s\n", filepath.Base(bundlePath), sb.Algorithm, filepath.Base(sb.Signature), filepath.Base(sb.SigstoreBundle))
+	return prefix + ".pub", nil
+}
+
+// refuseTampered flips one byte of a copy of the signed bundle, shows
+// apply refusing it with exit 3, and checks that nothing was written to the
+// install root.
+func (d *demo) refuseTampered(bundlePath, pubKey, install, program string, before []byte) error {
+	dir := filepath.Join(filepath.Dir(bundlePath), "tampered")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tampered := filepath.Join(dir, filepath.Base(bundlePath))
+	for _, suffix := range []string{"", sign.SignatureSuffix, sign.SigstoreBundleSuffix} {
+		data, err := os.ReadFile(bundlePath + suffix)
+		if err != nil {
+			return err
+		}
+		if suffix == "" {
+			data[len(data)/2] ^= 0x01 // one bit of one delta
+		}
+		if err := os.WriteFile(tampered+suffix, data, 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(d.opts.IO.Out, "copied the bundle and its signatures to tampered/ and flipped one bit in the middle of the bundle\n")
+	err := runApply(&ApplyOptions{IO: &IOStreams{Out: io.Discard, ErrOut: io.Discard}, Now: d.opts.Now, Getenv: d.getenv, Verify: VerifyFlags{Key: pubKey}, Bundle: tampered, Install: InstallFlags{Root: install}})
+	if ExitCode(err) != ExitVerification {
+		return fmt.Errorf("a tampered bundle was not refused: %v", err)
+	}
+	fmt.Fprintf(d.opts.IO.Out, "patchline apply tampered/%s --key cosign.pub: refused (exit %d)\n  %s\n", filepath.Base(tampered), ExitVerification, strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "tampered/"))
+	now, _ := os.ReadFile(program)
+	if _, serr := os.Stat(filepath.Join(install, ".patchline")); serr == nil || !bytes.Equal(now, before) {
+		return fmt.Errorf("the refused apply wrote to %s", install)
+	}
+	fmt.Fprintf(d.opts.IO.Out, "nothing was written to the customer's install\n")
 	return nil
 }
 

@@ -7,10 +7,12 @@ import (
 	"github.com/patchline/patchline/internal/bundle"
 	"github.com/patchline/patchline/internal/config"
 	"github.com/patchline/patchline/internal/delta"
+	"github.com/patchline/patchline/internal/forge"
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/install"
 	"github.com/patchline/patchline/internal/patchdiff"
 	"github.com/patchline/patchline/internal/registry"
+	"github.com/patchline/patchline/internal/sign"
 )
 
 // Exit codes, as SPEC.md defines them.
@@ -70,6 +72,9 @@ func ExitCode(err error) int {
 		errors.Is(err, patchdiff.ErrMalformed),
 		errors.Is(err, patchdiff.ErrUnsafePath):
 		return ExitUsage
+	case errors.Is(err, forge.ErrNoToken), errors.Is(err, forge.ErrUnauthorized),
+		errors.Is(err, forge.ErrForbidden), errors.Is(err, forge.ErrNotFound):
+		return ExitUsage
 	case errors.Is(err, patchdiff.ErrConflict):
 		return ExitConflict
 	case errors.Is(err, bundle.ErrNotBundle), errors.Is(err, bundle.ErrUnsupported):
@@ -80,6 +85,10 @@ func ExitCode(err error) int {
 		return ExitPrecondition
 	case errors.Is(err, install.ErrVerification), errors.Is(err, bundle.ErrCorrupt), errors.Is(err, delta.ErrCorrupt):
 		return ExitVerification
+	case errors.Is(err, sign.ErrInvalidSignature), errors.Is(err, sign.ErrUnsigned):
+		return ExitVerification
+	case errors.Is(err, sign.ErrBadKey), errors.Is(err, sign.ErrWrongPassword), errors.Is(err, sign.ErrUnsupportedKey):
+		return ExitUsage
 	}
 	return ExitFindings
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"sort"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/patchline/patchline/internal/backport"
+	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/manifest"
 	"github.com/patchline/patchline/internal/manifest/stricttoml"
 	"github.com/patchline/patchline/internal/registry"
@@ -37,6 +40,7 @@ type NewOptions struct {
 	Risk          string
 	Rollback      string
 	Reported      string
+	From          string // backport this patch to --base (backport.go)
 }
 
 // NewCmdNew builds `patchline new`.
@@ -52,14 +56,25 @@ patches/<ID>/patch.toml filled in from the flags.`,
       --severity critical --kind fix --module importer --case CRM-1
   patchline new --base v2026.3.0 --title "Heap overflow in parser" --kind security \
       --severity critical --urgency emergency --cve CVE-2026-1234 \
-      --justification "exploited in the wild" --module parser`,
+      --justification "exploited in the wild" --module parser
+  patchline new --from PL-2026-0007 --base v2026.2.3   # backport to the v2026.2 line`,
 		Args: argsUsage(cobra.NoArgs),
 		// Checked here, before cobra's own required-flag check, so that a
 		// missing flag is a usage error (exit 2) like any other.
 		PreRunE: func(cmd *cobra.Command, args []string) error {
 			for _, name := range []string{"base", "title"} {
+				if name == "title" && opts.From != "" {
+					continue // a backport takes the original's
+				}
 				if !cmd.Flags().Changed(name) {
 					return usageError("--%s is required, e.g. --base v2026.3.0 --title \"CSV importer drops quoted commas\"\nRun '%s --help' for usage.", name, cmd.CommandPath())
+				}
+			}
+			if opts.From != "" {
+				for _, name := range []string{"title", "kind", "severity", "urgency", "module", "case", "cve", "also", "summary", "justification", "risk", "rollback", "reported"} {
+					if cmd.Flags().Changed(name) {
+						return usageError("--from takes the manifest of %s: drop --%s, and edit patches/%s/patch.toml on the backport branch instead", opts.From, name, opts.From)
+					}
 				}
 			}
 			return nil
@@ -75,7 +90,7 @@ patches/<ID>/patch.toml filled in from the flags.`,
 	opts.JSONFlag.AddFlags(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Base, "base", "", "release tag the patch starts from (required)")
-	fl.StringVar(&opts.Title, "title", "", "one-line title (required)")
+	fl.StringVar(&opts.Title, "title", "", "one-line title (required, except with --from)")
 	fl.StringVar(&opts.Kind, "kind", "fix", "security, fix or performance")
 	fl.StringVar(&opts.Severity, "severity", "moderate", "critical, important, moderate or low")
 	fl.StringVar(&opts.Urgency, "urgency", "scheduled", "scheduled, or emergency for an out-of-band patch (needs --justification)")
@@ -88,8 +103,8 @@ patches/<ID>/patch.toml filled in from the flags.`,
 	fl.StringVar(&opts.Risk, "risk", "medium", "regression risk: low, medium or high")
 	fl.StringVar(&opts.Rollback, "rollback", "", "how to undo it (default: patchline rollback <ID>)")
 	fl.StringVar(&opts.Reported, "reported", "", "when the issue was reported, RFC 3339 (default: now)")
+	fl.StringVar(&opts.From, "from", "", "backport this patch id to --base: same id and manifest, its fix applied when it applies (branch patch/<ID>@<line>)")
 	_ = cmd.MarkFlagRequired("base")
-	_ = cmd.MarkFlagRequired("title")
 	return cmd
 }
 
@@ -105,6 +120,9 @@ func runNew(opts *NewOptions) error {
 	tag, err := tags.ReleaseTag(opts.Base)
 	if err != nil {
 		return err
+	}
+	if opts.From != "" {
+		return runBackport(opts, reg, tag)
 	}
 	for _, also := range opts.Also {
 		if _, err := tags.ReleaseTag(also); err != nil {
@@ -190,4 +208,57 @@ func writeJSON(io *IOStreams, v any) error {
 	enc := json.NewEncoder(io.Out)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// runBackport starts the backport of an existing patch to the line of tag:
+// branch patch/<ID>@<line> at the tag, the original's manifest based on
+// the tag, and its fix when it applies (package backport). When it does
+// not, the branch is left for a human to adapt, and the exit status is 5.
+func runBackport(opts *NewOptions, reg *registry.Registry, tag gitrepo.Tag) error {
+	orig, err := reg.Load(opts.From)
+	if err != nil {
+		return err
+	}
+	plan, err := backport.Prepare(reg, orig, tag)
+	if errors.Is(err, backport.ErrSameLine) || (err == nil && orig.Manifest == nil) {
+		return usageError("--from: %w", err)
+	}
+	if err != nil {
+		return usageError("--from %s: %w", opts.From, err)
+	}
+	if _, ok, err := reg.Repo.Branch(plan.Branch); err != nil {
+		return err
+	} else if ok {
+		return usageError("branch %s already exists: the backport of %s to %s is under way", plan.Branch, plan.ID, plan.Line)
+	}
+	author, committer, err := reg.Repo.Identity(opts.Getenv, opts.Now())
+	if err != nil {
+		return err
+	}
+	commit, err := backport.Start(reg.Repo, plan, author, committer)
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		res := map[string]any{"id": plan.ID, "branch": plan.Branch, "base": tag.Name, "base_commit": tag.Commit.String(), "commit": commit.String(), "applied": plan.Diff != nil}
+		if plan.Diff != nil {
+			res["diff"] = plan.DiffName
+		} else {
+			res["conflict"] = plan.Conflict.Error()
+		}
+		if err := writeJSON(opts.IO, res); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(opts.IO.Out, plan.ID)
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "created %s at %s (%s)\n", plan.Branch, tag.Name, tag.Commit.String()[:7])
+	if plan.Diff != nil {
+		fmt.Fprintf(opts.IO.ErrOut, "applied %s of %s and committed it with the manifest\nnext: `patchline validate`, then push %s\n", plan.DiffName, plan.ID, plan.Branch)
+		return nil
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "committed the manifest only: %v\n", plan.Conflict)
+	fmt.Fprintf(opts.IO.ErrOut, "next: adapt the fix on %s and commit it, then record it:\n    git diff --binary --full-index %s HEAD -- . ':!%s' > %s\n",
+		plan.Branch, tag.Name, registry.Dir, path.Join(registry.PatchDir(plan.ID), registry.DiffName))
+	return &exitError{code: ExitConflict, err: fmt.Errorf("the fix of %s does not apply to %s: %s is left for you to adapt it", plan.ID, tag.Name, plan.Branch), silent: false}
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-		"errors"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -217,6 +217,12 @@ func runPR(ctx context.Context, opts *PROptions) error {
 func (t *prTarget) openOrUpdate(ctx context.Context, opts *PROptions) (*PRResult, error) {
 	c := t.client
 	res := &PRResult{BaseBranch: t.base}
+	// The pull requests first: on a repository that is not there (or that
+	// the token cannot see) this is a 404, where a missing branch is not.
+	prs, err := c.FindPulls(ctx, t.head, "all")
+	if err != nil {
+		return nil, err
+	}
 	if _, found, err := c.GetRef(ctx, "heads/"+t.head); err != nil {
 		return nil, err
 	} else if !found && !c.Offline() {
@@ -231,10 +237,6 @@ func (t *prTarget) openOrUpdate(ctx context.Context, opts *PROptions) (*PRResult
 
 	title := t.m.ID + ": " + t.m.Title
 	body, err := t.renderBody(opts.Now(), opts.Bundles)
-	if err != nil {
-		return nil, err
-	}
-	prs, err := c.FindPulls(ctx, t.head, "all")
 	if err != nil {
 		return nil, err
 	}
@@ -317,7 +319,14 @@ func (t *prTarget) openOrUpdate(ctx context.Context, opts *PROptions) (*PRResult
 	}
 	if len(users)+len(teams) > 0 {
 		if err := c.RequestReviewers(ctx, pr.Number, users, teams); err != nil {
-			return nil, err
+			if !errors.Is(err, forge.ErrRejected) {
+				return nil, err
+			}
+			// A reviewer GitHub will not ask (not a collaborator, no such
+			// team) must not stop the pull request: the gate still waits
+			// for the approvals.
+			t.say("warning: %v; check [qa] reviewers in .patchline.toml", err)
+			return res, nil
 		}
 		for _, tm := range teams {
 			res.Reviewers = append(res.Reviewers, c.Owner+"/"+tm)
@@ -642,7 +651,9 @@ func (t *prTarget) recordApprovals(ctx context.Context, approvals []qa.Approval)
 		}
 		var added []qa.Approval
 		for _, a := range approvals {
-			if !slices.ContainsFunc(m.Approvals, func(x manifest.Approval) bool { return x.Role == "qa" && strings.EqualFold(x.By, a.User) && x.Ref == a.URL }) {
+			if !slices.ContainsFunc(m.Approvals, func(x manifest.Approval) bool {
+				return x.Role == "qa" && strings.EqualFold(x.By, a.User) && x.Ref == a.URL
+			}) {
 				added = append(added, a)
 			}
 		}

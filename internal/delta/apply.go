@@ -22,8 +22,10 @@ import (
 // delta's SHA-256 before any of it is written, so w sees either the whole,
 // verified file or nothing.
 //
-// Memory is the output plus the compressed control and diff streams and one
-// zstd window (at most 8 MiB, and no larger than the output needs).
+// Memory is the output, the control entries (at most 1.5 bytes per output
+// byte, far less in practice), the compressed control and diff streams and
+// the zstd windows (each at most 8 MiB, and no larger than its stream can
+// need for the declared output).
 func Apply(old []byte, delta io.Reader, w io.Writer, maxOut int64) error {
 	r := &recordingReader{r: delta}
 	h, err := ReadHeader(r)
@@ -65,7 +67,7 @@ func rebuild(old []byte, r io.Reader, h Header) ([]byte, error) {
 	for i := range compressed {
 		var buf bytes.Buffer
 		if n, err := io.CopyN(&buf, r, h.streams[i]); err != nil {
-			return nil, fmt.Errorf("%w: %s stream is truncated after %d of %d bytes", ErrCorrupt, streamNames[i], n, h.streams[i])
+			return nil, fmt.Errorf("%w: %s stream is truncated after %d of %d bytes", ErrCorrupt, streamName(i), n, h.streams[i])
 		}
 		compressed[i] = buf.Bytes()
 	}
@@ -116,7 +118,7 @@ func rebuild(old []byte, r io.Reader, h Header) ([]byte, error) {
 
 	for i, rd := range [numStreams]io.Reader{ctrl, diffs.r, dec[streamExtra]} {
 		if err := expectEOF(rd); err != nil {
-			return nil, fmt.Errorf("%w: %s stream has data past the end of the output", ErrCorrupt, streamNames[i])
+			return nil, fmt.Errorf("%w: %s stream has data past the end of the output", ErrCorrupt, streamName(i))
 		}
 	}
 	if err := expectEOF(r); err != nil {
@@ -204,9 +206,9 @@ func newDecoder(r io.Reader, maxRaw int64) (*zstd.Decoder, error) {
 
 func streamError(i int, err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("%w: %s stream ends early", ErrCorrupt, streamNames[i])
+		return fmt.Errorf("%w: %s stream ends early", ErrCorrupt, streamName(i))
 	}
-	return fmt.Errorf("%w: %s stream: %w", ErrCorrupt, streamNames[i], err)
+	return fmt.Errorf("%w: %s stream: %w", ErrCorrupt, streamName(i), err)
 }
 
 // expectEOF reports an error unless r is at its end.

@@ -30,9 +30,10 @@ type entry struct {
 }
 
 // Create writes a delta that turns old into new. The same inputs give the
-// same bytes. Besides its inputs it needs 4 bytes per byte of old for the
-// suffix array while it searches, then about one byte per byte of new and
-// a fixed 40 MiB or so for the compressor.
+// same bytes. Besides its inputs it needs about 5 bytes per byte of old
+// while it searches (the suffix array and a filter), then, once that is
+// freed, a fixed 45 MiB or so for the compressor. Parts of the work run on
+// two goroutines at once.
 func Create(old, new []byte, w io.Writer) error {
 	if len(old) > maxOld {
 		return fmt.Errorf("old file is %d bytes; deltas take old files up to %d bytes", len(old), maxOld)
@@ -63,17 +64,24 @@ func Create(old, new []byte, w io.Writer) error {
 	// Keep the predictor whose sparse diff stream is shortest; the first
 	// candidate predicts nothing, so prediction never makes a delta much
 	// larger. Length stands in for compressed size: it counts the bytes
-	// that need correcting, and it is much cheaper to get.
+	// that need correcting, and it is much cheaper to get. The candidates
+	// are independent, so they are encoded at the same time.
 	var streams [numStreams][]byte
-	var pred predictor
-	var best, scratch []byte
-	for i, p := range predictors(old) {
-		scratch = diffStream(old, new, entries, p, shifts, scratch)
-		if i == 0 || len(scratch) < len(best) {
-			best, scratch, pred = scratch, best, p
+	candidates := predictors(old)
+	diffs := make([][]byte, len(candidates))
+	for i, p := range candidates {
+		wg.Go(func() { diffs[i] = diffStream(old, new, entries, p, shifts) })
+	}
+	wg.Wait()
+	best := 0
+	for i := range diffs {
+		if len(diffs[i]) < len(diffs[best]) {
+			best = i
 		}
 	}
-	streams[streamDiff] = enc.EncodeAll(best, nil)
+	pred := candidates[best]
+	streams[streamDiff] = enc.EncodeAll(diffs[best], nil)
+	diffs = nil
 	streams[streamControl] = enc.EncodeAll(controlStream(pred, entries), nil)
 	if n := rawExtra(entries); n == 0 {
 		// A stream of unknown length declares the largest window; an
@@ -117,10 +125,10 @@ func controlStream(p predictor, entries []entry) []byte {
 }
 
 // diffStream encodes, sparse, new minus the predicted old over every diff
-// region, reusing buf. It reads the prediction's patches as they come, so
-// no copy of a region is made.
-func diffStream(old, new []byte, entries []entry, p predictor, shifts shiftMap, buf []byte) []byte {
-	s := sparseWriter{out: buf[:0]}
+// region. It reads the prediction's patches as they come, so no copy of a
+// region is made.
+func diffStream(old, new []byte, entries []entry, p predictor, shifts shiftMap) []byte {
+	var s sparseWriter
 	var oldPos, newPos int64
 	for _, e := range entries {
 		oldPos += e.seek

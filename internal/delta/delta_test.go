@@ -88,21 +88,25 @@ func TestRoundTrip(t *testing.T) {
 }
 
 // TestSmallEditsGiveSmallDeltas guards the point of the package: a few
-// changed bytes in a large file cost a few bytes, not a copy.
+// changed bytes in a large file cost a few bytes, not a copy. The larger
+// file is searched in two halves.
 func TestSmallEditsGiveSmallDeltas(t *testing.T) {
 	t.Parallel()
-	old := noise(7, 256<<10)
-	new := splice(flipped(flipped(old, 1000), 200000), 100000, 0, []byte("inserted"))
-	if d := roundTrip(t, old, new); len(d) > HeaderSize+200 {
-		t.Errorf("delta for 3 small edits in 256 KiB is %d bytes, want at most %d", len(d), HeaderSize+200)
+	for _, size := range []int{256 << 10, 2*minSplit + 1} {
+		old := noise(7, size)
+		new := splice(flipped(flipped(old, 1000), size-1000), size/3, 0, []byte("inserted"))
+		if d := roundTrip(t, old, new); len(d) > HeaderSize+200 {
+			t.Errorf("delta for 3 small edits in %d bytes is %d bytes, want at most %d", size, len(d), HeaderSize+200)
+		}
 	}
 }
 
 func TestCreateIsDeterministic(t *testing.T) {
 	t.Parallel()
-	// Over minSplit, so the two halves of the search run concurrently.
-	old := noise(8, minSplit+minSplit/2)
-	new := splice(flipped(old, 5), minSplit/2, 100, noise(9, 1000))
+	// Large enough that old is indexed, and new searched, in two halves
+	// on two goroutines.
+	old := noise(8, minPart+minPart/8)
+	new := splice(flipped(old, 5), minPart/2, 100, noise(9, 1000))
 	var a, b bytes.Buffer
 	if err := Create(old, new, &a); err != nil {
 		t.Fatal(err)
@@ -113,7 +117,13 @@ func TestCreateIsDeterministic(t *testing.T) {
 	if !bytes.Equal(a.Bytes(), b.Bytes()) {
 		t.Errorf("two Creates of the same pair differ: %d and %d bytes", a.Len(), b.Len())
 	}
-	roundTrip(t, old, new)
+	if a.Len() > HeaderSize+1300 {
+		t.Errorf("delta for 2 small edits in %d bytes is %d bytes, want at most %d", len(old), a.Len(), HeaderSize+1300)
+	}
+	var out bytes.Buffer
+	if err := Apply(old, bytes.NewReader(a.Bytes()), &out, int64(len(new))); err != nil || !bytes.Equal(out.Bytes(), new) {
+		t.Errorf("Apply: %v (output equal: %v)", err, bytes.Equal(out.Bytes(), new))
+	}
 }
 
 func TestReadHeader(t *testing.T) {

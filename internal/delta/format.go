@@ -1,14 +1,17 @@
 // Package delta computes and applies binary deltas: the small files that turn
-// one release's copy of a file into the next one's. See docs/delta-format.md
-// for the format.
+// one release's copy of a file into the next one's. docs/delta-format.md
+// describes the format.
 //
 // Create follows bsdiff: it finds approximate matches of new in old through a
-// suffix array and writes three streams, control entries, the bytewise
-// difference of each matched region (mostly zeros, since the regions are
-// close) and the bytes that match nothing. Each stream is compressed with
-// zstd instead of bsdiff's bzip2. Apply checks every size it is told before
-// it allocates, and checks the result against the SHA-256 the delta carries
-// before it writes anything.
+// suffix array and writes three streams: control entries, the bytewise
+// difference of each matched region, and the bytes that match nothing. Two
+// things make its deltas of executables several times smaller than
+// bsdiff's: before the difference is taken, a predictor rewrites the
+// addresses in old whose targets moved (see predict.go), and the difference,
+// almost all zeros, is stored as skip/run pairs. The streams are compressed
+// with zstd. Apply checks every size it is told before it allocates, and
+// checks the result against the SHA-256 the delta carries before it writes
+// anything.
 package delta
 
 import (
@@ -38,7 +41,16 @@ const (
 	numStreams
 )
 
-var streamNames = [numStreams]string{"control", "diff", "extra"}
+// streamName names stream i in error messages.
+func streamName(i int) string {
+	switch i {
+	case streamControl:
+		return "control"
+	case streamDiff:
+		return "diff"
+	}
+	return "extra"
+}
 
 var (
 	// ErrCorrupt reports a delta that is damaged, truncated, or not a delta.
@@ -48,9 +60,11 @@ var (
 	ErrMismatch = errors.New("old file does not match the delta")
 )
 
-// castagnoli guards the header, so that damage there reads as a corrupt
-// delta rather than as the wrong old file.
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+// headerSum is the CRC-32C that guards the header, so that damage there
+// reads as a corrupt delta rather than as the wrong old file.
+func headerSum(b []byte) uint32 {
+	return crc32.Checksum(b, crc32.MakeTable(crc32.Castagnoli))
+}
 
 // Header is what a delta says about the files it connects.
 type Header struct {
@@ -85,7 +99,7 @@ func parseHeader(b []byte) (Header, error) {
 		return h, fmt.Errorf("%w: format version %d; this patchline reads version %d only", ErrCorrupt, v, Version)
 	}
 	body, sum := b[:HeaderSize-4], binary.BigEndian.Uint32(b[HeaderSize-4:])
-	if crc32.Checksum(body, castagnoli) != sum {
+	if headerSum(body) != sum {
 		return h, fmt.Errorf("%w: header checksum does not match", ErrCorrupt)
 	}
 	p := b[len(Magic)+1:]
@@ -110,7 +124,7 @@ func parseHeader(b []byte) (Header, error) {
 	}
 	for i, n := range h.streams {
 		if limit := compressBound(maxRawStream(i, h.NewSize)); n > limit {
-			return h, fmt.Errorf("%w: %s stream of %d bytes is longer than %d bytes of output can need", ErrCorrupt, streamNames[i], n, h.NewSize)
+			return h, fmt.Errorf("%w: %s stream of %d bytes is longer than %d bytes of output can need", ErrCorrupt, streamName(i), n, h.NewSize)
 		}
 	}
 	return h, nil
@@ -128,7 +142,7 @@ func appendHeader(b []byte, h Header) []byte {
 	for _, n := range h.streams {
 		b = binary.BigEndian.AppendUint64(b, uint64(n))
 	}
-	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
+	return binary.BigEndian.AppendUint32(b, headerSum(b[start:]))
 }
 
 // maxControlEntry is the longest encoding of one control entry: three

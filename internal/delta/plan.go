@@ -50,12 +50,15 @@ func (ix *index) plan(new []byte) []entry {
 // offset 0.
 func (ix *index) planFrom(new []byte, from int) []entry {
 	old := ix.old
+	// Start aligned with the same offset in old, where an edited file's
+	// bytes most likely are.
 	var (
-		entries             []entry
-		length, pos         int
-		scan, lastScan      = from, from
-		lastPos, lastOffset int
-		pendingSeek         int64
+		entries        []entry
+		length, pos    int
+		scan, lastScan = from, from
+		lastPos        = min(from, len(old))
+		lastOffset     = lastPos - from
+		pendingSeek    = int64(lastPos)
 	)
 	for scan < len(new) {
 		oldScore := 0

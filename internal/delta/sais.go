@@ -4,13 +4,15 @@ package delta
 // Efficient Algorithms for Linear Time Suffix Array Construction", 2011).
 //
 // The memory budget is the point: the array itself takes 4 bytes per input
-// byte (int32 offsets, so inputs stay under 2 GiB), the S/L type bits one
-// bit per symbol at each level, and nothing else grows with the input. The
-// reduced problem of each recursion level lives inside the caller's array
-// (names in its top half, the reduced suffix array in its bottom half) and
-// the bucket table of a level reuses the free gap between the two when it is
-// large enough. index/suffixarray also runs SA-IS in 4 bytes per byte but
-// keeps the array private, and bsdiff's qsufsort needs 16.
+// byte (int32 offsets, so inputs stay under 2 GiB) and the S/L type bits one
+// bit per symbol at each level. The reduced problem of each recursion level
+// lives inside the caller's array (names in its top half, the reduced suffix
+// array in its bottom half), and the bucket table of a level, one int32 per
+// distinct name, reuses the free gap between the two; only a text whose
+// LMS substrings are nearly all distinct and nearly half its length (none
+// that executables have) makes it allocate one. index/suffixarray also runs
+// SA-IS in 4 bytes per byte but keeps the array private, and bsdiff's
+// qsufsort needs 16.
 //
 // The text is treated as if followed by a sentinel smaller than every
 // symbol, which is never stored: the suffix starting at len(text)-1 is the
@@ -62,20 +64,25 @@ func sais[T symbol](text []T, sa []int32, k int, scratch []int32) {
 		sa[0] = 0
 		return
 	}
-	var bkt []int32
-	if len(scratch) >= k {
+	// The bucket table, and the symbol counts it is set up from six times,
+	// go in scratch if it has room; counts for a large alphabet that does
+	// not fit are counted again each time instead.
+	var bkt, cnt []int32
+	switch {
+	case len(scratch) >= 2*k:
+		bkt, cnt = scratch[:k], scratch[k:2*k]
+	case len(scratch) >= k:
 		bkt = scratch[:k]
-	} else {
+	default:
 		bkt = make([]int32, k)
 	}
-	t := classify(text)
-	// Keep the symbol counts when that is cheap; the buckets are set up
-	// six times.
-	var cnt []int32
-	if k <= 1<<16 {
+	if cnt == nil && k <= 1<<16 {
 		cnt = make([]int32, k)
+	}
+	if cnt != nil {
 		countSymbols(text, cnt)
 	}
+	t := classify(text)
 
 	// Stage 1: sort the LMS substrings by inducing from their positions.
 	bucketEnds(text, bkt, cnt)

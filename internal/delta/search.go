@@ -9,12 +9,11 @@ import (
 // index finds, for any string, the longest prefix of it that occurs in old.
 type index struct {
 	old []byte
-	sa  []int32 // suffix array of old
-	// bucket[k] is where the suffixes starting with the two bytes k>>8,
-	// k&0xff start in sa (a last suffix of one byte counts as followed by
-	// a zero). It saves the first dozen probes of every search, each a
-	// cache miss in sa and another in old.
-	bucket []int32
+	// parts index old in pieces split at fixed offsets, each with its own
+	// suffix array, so that two cores can build them at once; a match is
+	// looked for in each. One that crosses a split is found cut short,
+	// which the search's extensions make up for.
+	parts []part
 	// grams has a bit set for the hash of every 8-byte string in old; a
 	// search for a string whose first 8 bytes hash to a clear bit can only
 	// find a match shorter than 8 bytes, too short to start an entry.
@@ -22,29 +21,57 @@ type index struct {
 	gramShift uint
 }
 
-// newIndex builds the suffix array and, at the same time on another
-// goroutine, the two small tables that speed up searches.
+// part is the suffix array of old[start:start+len(text)].
+type part struct {
+	start int
+	text  []byte
+	sa    []int32
+	// bucket[k] is where the suffixes starting with the two bytes k>>8,
+	// k&0xff start in sa (a last suffix of one byte counts as followed by
+	// a zero). It saves the first dozen probes of every search, each a
+	// cache miss in sa and another in text.
+	bucket []int32
+}
+
+// minPart is the smallest old file that is indexed in two parts.
+const minPart = 4 << 20
+
+// newIndex builds the parts' suffix arrays and the filter, each on its own
+// goroutine.
 func newIndex(old []byte) *index {
 	ix := &index{old: old}
+	split := []int{0, len(old)}
+	if len(old) >= minPart {
+		split = []int{0, len(old) / 2, len(old)}
+	}
+	ix.parts = make([]part, len(split)-1)
 	var wg sync.WaitGroup
-	wg.Go(ix.buildTables)
-	ix.sa = suffixArray(old)
+	for i := range ix.parts {
+		p := &ix.parts[i]
+		p.start, p.text = split[i], old[split[i]:split[i+1]]
+		wg.Go(p.build)
+	}
+	ix.buildFilter()
 	wg.Wait()
 	return ix
 }
 
-func (ix *index) buildTables() {
+func (p *part) build() {
+	p.sa = suffixArray(p.text)
+	p.bucket = make([]int32, 1<<16+1)
+	for i := range p.text {
+		p.bucket[pairKey(p.text[i:])+1]++
+	}
+	for k := 1; k < len(p.bucket); k++ {
+		p.bucket[k] += p.bucket[k-1]
+	}
+}
+
+func (ix *index) buildFilter() {
 	old := ix.old
-	ix.bucket = make([]int32, 1<<16+1)
-	for i := range old {
-		ix.bucket[pairKey(old[i:])+1]++
-	}
-	for k := 1; k < len(ix.bucket); k++ {
-		ix.bucket[k] += ix.bucket[k-1]
-	}
-	// Between 4 and 8 bits per byte of old: a string absent from old
-	// finds its bit clear at least 7 times in 8.
-	tableBits := max(bits.Len(uint(len(old)))+2, 6)
+	// 4 to 8 bits per byte of old (fewer past 256 MiB): a string absent
+	// from old finds its bit clear at least 7 times in 8.
+	tableBits := min(max(bits.Len(uint(len(old)))+2, 6), 30)
 	ix.gramShift = uint(64 - tableBits)
 	ix.grams = make([]uint64, 1<<tableBits/64)
 	for i := 0; i+gramLen <= len(old); i++ {
@@ -77,26 +104,37 @@ func pairKey(b []byte) int {
 }
 
 // longestMatch returns where in old the longest prefix of s occurs, and
-// its length. It binary-searches the suffix array for s's neighbours; a
+// its length; of equally long matches, the one in the first part.
+func (ix *index) longestMatch(s []byte) (pos, n int) {
+	for i := range ix.parts {
+		p := &ix.parts[i]
+		if at, l := p.longestMatch(s); l > n {
+			pos, n = p.start+at, l
+		}
+	}
+	return pos, n
+}
+
+// longestMatch binary-searches the suffix array for s's neighbours. A
 // suffix between two others shares at least the shorter of their common
 // prefixes with s, so each probe compares only past that point.
-func (ix *index) longestMatch(s []byte) (pos, n int) {
-	sa, old := ix.sa, ix.old
+func (p *part) longestMatch(s []byte) (pos, n int) {
+	sa, text := p.sa, p.text
 	if len(sa) == 0 || len(s) == 0 {
 		return 0, 0
 	}
 	lo, hi := 0, len(sa)-1
 	if len(s) >= 2 {
-		if k := pairKey(s); ix.bucket[k] < ix.bucket[k+1] {
-			lo, hi = int(ix.bucket[k]), int(ix.bucket[k+1])-1
+		if k := pairKey(s); p.bucket[k] < p.bucket[k+1] {
+			lo, hi = int(p.bucket[k]), int(p.bucket[k+1])-1
 		}
 	}
-	lcpLo := matchLen(old[sa[lo]:], s)
-	lcpHi := matchLen(old[sa[hi]:], s)
+	lcpLo := matchLen(text[sa[lo]:], s)
+	lcpHi := matchLen(text[sa[hi]:], s)
 	for hi-lo > 1 {
 		mid := int(uint(lo+hi) >> 1)
 		k := min(lcpLo, lcpHi)
-		suf := old[sa[mid]:]
+		suf := text[sa[mid]:]
 		l := k + matchLen(suf[k:], s[k:])
 		if l == len(suf) || (l < len(s) && suf[l] < s[l]) {
 			lo, lcpLo = mid, l

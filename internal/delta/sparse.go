@@ -19,10 +19,9 @@ import (
 // each followed by its n correction bytes, and everything after the last
 // pair needs no correction. zstd then finds the repeats among whole
 // pairs: the same small correction at the same stride, for instance.
-
-// mergeGap is the longest run of zeros kept inside a run of corrections;
-// two varints cost more than a couple of zero bytes.
-const mergeGap = 2
+// Keeping short runs of zeros inside a run of corrections, to save a pair,
+// makes deltas of executables larger, not smaller: zstd does better with
+// the more regular pairs.
 
 // sparseWriter encodes corrections as skip/run pairs.
 type sparseWriter struct {
@@ -45,11 +44,7 @@ func (s *sparseWriter) write(pred, target []byte) {
 		switch {
 		case len(s.lit) == 0:
 			s.skip += s.zeros
-		case s.zeros <= mergeGap:
-			for ; s.zeros > 0; s.zeros-- {
-				s.lit = append(s.lit, 0)
-			}
-		default:
+		case s.zeros > 0:
 			s.flush()
 			s.skip = s.zeros
 		}

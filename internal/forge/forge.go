@@ -204,10 +204,13 @@ func (c *Client) path(p string) string {
 
 // printWrite writes a dry run's request.
 func (c *Client) printWrite(w write) error {
-	body, err := json.MarshalIndent(w.Body, "  ", "  ")
-	if err != nil {
+	var body strings.Builder
+	enc := json.NewEncoder(&body)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("  ", "  ")
+	if err := enc.Encode(w.Body); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(c.dryRun, "%s %s\n  %s\n", w.Method, strings.TrimSuffix(c.base.Path, "/")+c.path(w.Path), body)
+	_, err := fmt.Fprintf(c.dryRun, "%s %s\n  %s", w.Method, strings.TrimSuffix(c.base.Path, "/")+c.path(w.Path), body.String())
 	return err
 }

@@ -186,7 +186,7 @@ func TestErrors(t *testing.T) {
 		},
 		{
 			name:    "token without rights",
-			arrange: func(f *fixture) *forge.Client { f.srv.ReadOnly = true; return f.c },
+			arrange: func(f *fixture) *forge.Client { f.srv.SetReadOnly(true); return f.c },
 			act:     func(c *forge.Client) error { return c.CreateRef(ctx, "refs/heads/release/v2026.3", "abc") },
 			want:    forge.ErrForbidden, wantMsg: "403 Resource not accessible by integration (the token lacks a permission",
 		},

@@ -116,6 +116,7 @@ func (c *Client) classify(op string, resp *github.Response, err error, idempoten
 		e.Hint = "the token lacks a permission: in the workflow give it `permissions:` contents: write, pull-requests: write, statuses: write"
 	case s == http.StatusNotFound:
 		e.Kind = ErrNotFound
+		e.Hint = fmt.Sprintf("is %s/%s the repository ([project] github, GITHUB_REPOSITORY), and can the token read it?", c.Owner, c.Name)
 	default:
 		e.Kind = ErrRejected
 	}

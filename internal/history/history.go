@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
@@ -37,7 +38,10 @@ type History struct {
 
 	listings map[gitrepo.Hash]Listing // by patches/ tree hash
 	atCommit map[gitrepo.Hash]gitrepo.Hash
+	trees    map[gitrepo.Hash]*object.Tree    // patches/ trees read whole, by hash
+	patches  map[gitrepo.Hash]*registry.Patch // by the hash of the patch's folder
 	lines    []Line
+	git      *git.Repository // for tag objects only, see TaggedAt
 }
 
 // New reads the repository's tags and release lines.
@@ -46,7 +50,8 @@ func New(reg *registry.Registry) (*History, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &History{Reg: reg, Tags: tags, listings: map[gitrepo.Hash]Listing{}, atCommit: map[gitrepo.Hash]gitrepo.Hash{}}
+	h := &History{Reg: reg, Tags: tags, listings: map[gitrepo.Hash]Listing{}, atCommit: map[gitrepo.Hash]gitrepo.Hash{},
+		trees: map[gitrepo.Hash]*object.Tree{}, patches: map[gitrepo.Hash]*registry.Patch{}}
 	if h.lines, err = h.readLines(); err != nil {
 		return nil, err
 	}
@@ -191,6 +196,50 @@ func (h *History) listing(c *object.Commit) (gitrepo.Hash, Listing, error) {
 	}
 	h.listings[th] = l
 	return th, l, nil
+}
+
+// Patch reads patches/<ID>/ as a commit holds it; ok is false when the
+// commit has no such folder. Folders with the same content are read and
+// decoded once, so a caller may ask for the same patch at many commits.
+func (h *History) Patch(id string, commit gitrepo.Hash, where string) (p *registry.Patch, ok bool, err error) {
+	c, err := h.Reg.Repo.Commit(commit)
+	if err != nil {
+		return nil, false, err
+	}
+	th, listing, err := h.listing(c)
+	if err != nil {
+		return nil, false, err
+	}
+	folder, ok := listing[id]
+	if !ok {
+		return nil, false, nil
+	}
+	if cached, ok := h.patches[folder]; ok {
+		cp := *cached
+		cp.Commit, cp.Where = commit, where
+		return &cp, true, nil
+	}
+	sub, ok := h.trees[th]
+	if !ok {
+		root, err := c.Tree()
+		if err != nil {
+			return nil, false, fmt.Errorf("read tree of %s: %w", commit, err)
+		}
+		if sub, err = root.Tree(registry.Dir); err != nil {
+			return nil, false, fmt.Errorf("read %s/ of %s: %w", registry.Dir, commit, err)
+		}
+		h.trees[th] = sub
+	}
+	ft, err := sub.Tree(id)
+	if err != nil {
+		return nil, false, fmt.Errorf("read %s of %s: %w", registry.PatchDir(id), commit, err)
+	}
+	if p, err = h.Reg.LoadFolder(id, ft, commit, where); err != nil {
+		return nil, false, err
+	}
+	h.patches[folder] = p
+	cp := *p
+	return &cp, true, nil
 }
 
 // Step is one commit of a line's first-parent history that changed the
@@ -356,12 +405,37 @@ func trailers(msg string) (ids []string, approvals []Approval) {
 			if len(f) == 0 {
 				continue
 			}
-			a := Approval{Role: "qa", By: strings.TrimPrefix(f[0], "@")}
+			a := Approval{Role: "qa", By: strings.Trim(strings.TrimPrefix(f[0], "@"), "<>")}
 			if len(f) > 1 {
-				a.Ref = strings.Trim(f[1], "<>")
+				a.Ref = strings.Trim(f[len(f)-1], "<>")
 			}
 			approvals = append(approvals, a)
 		}
 	}
 	return ids, approvals
+}
+
+// TaggedAt is when a release was tagged: the tagger's time of an annotated
+// tag, else the time of the commit it names.
+//
+// gitrepo.Tag does not carry the tagger's time, so the tag object is read
+// here through a second handle on the repository.
+func (h *History) TaggedAt(tag gitrepo.Tag) (time.Time, error) {
+	if tag.Annotated && h.Reg.Repo.Root() != "" {
+		if h.git == nil {
+			h.git, _ = git.PlainOpenWithOptions(h.Reg.Repo.Root(), &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+		}
+		if h.git != nil {
+			if ref, err := h.git.Reference(plumbing.NewTagReferenceName(tag.Name), true); err == nil {
+				if obj, err := h.git.TagObject(ref.Hash()); err == nil {
+					return obj.Tagger.When.UTC(), nil
+				}
+			}
+		}
+	}
+	c, err := h.Reg.Repo.Commit(tag.Commit)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return c.Committer.When.UTC(), nil
 }

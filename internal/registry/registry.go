@@ -405,21 +405,21 @@ func (t *Tags) NewerOnLine(tag string) []string {
 	return out
 }
 
-// LoadAt reads one patch's files as a commit holds them (a release tag, a
-// maintenance branch at some point of its history). where names the place
-// for messages. ok is false when the commit has no patches/<ID>/ folder.
-func (r *Registry) LoadAt(id string, commit gitrepo.Hash, where string) (p *Patch, ok bool, err error) {
-	t, err := r.Repo.Tree(commit)
-	if err != nil {
-		return nil, false, err
-	}
-	names, err := gitrepo.ListDir(t, Dir)
-	if err != nil {
-		return nil, false, err
-	}
-	if isDir, found := names[id]; !found || !isDir {
-		return nil, false, nil
-	}
-	p = &Patch{ID: id, Commit: commit, Where: where}
-	return p, true, r.readTree(p, t)
+// LoadFolder reads one patch from the tree of its patches/<ID>/ folder,
+// as found at commit; where names the place for messages. Callers that
+// read many patches of one commit look the folders up once.
+func (r *Registry) LoadFolder(id string, folder *object.Tree, commit gitrepo.Hash, where string) (*Patch, error) {
+	p := &Patch{ID: id, Commit: commit, Where: where}
+	err := r.fill(p, func(name string) ([]byte, bool, error) {
+		return gitrepo.ReadTreeFile(folder, name)
+	}, func() ([]string, error) {
+		out := make([]string, 0, len(folder.Entries))
+		for _, e := range folder.Entries {
+			if e.Mode.IsFile() {
+				out = append(out, e.Name)
+			}
+		}
+		return out, nil
+	})
+	return p, err
 }

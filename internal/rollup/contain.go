@@ -56,7 +56,17 @@ func (p Proof) Missing() []FileProof {
 // new or changed binary file has the diff's new blob, each deleted file is
 // gone and each mode change is there. It never looks at commit ids.
 func Contains(files []*gitdiff.File, src patchdiff.Source) (Proof, error) {
-	if rev, ok := reverse(files); ok {
+	// git apply does not check modes, so a reverse apply alone would take a
+	// mode the release never got for one it has.
+	modesOK := true
+	for _, f := range files {
+		if ok, err := modeOK(f, src); err != nil {
+			return Proof{}, err
+		} else if !ok {
+			modesOK = false
+		}
+	}
+	if rev, ok := reverse(files); ok && modesOK {
 		if _, err := patchdiff.Apply(rev, src); err == nil {
 			p := Proof{Contained: true, Method: MethodReverse}
 			for _, f := range files {
@@ -169,7 +179,7 @@ func containsFile(f *gitdiff.File, src patchdiff.Source) (FileProof, error) {
 		}
 		return fp, nil
 	}
-	if f.NewMode != 0 && f.OldMode != f.NewMode && patchdiff.Mode(f.NewMode) != mode {
+	if changesMode(f) && patchdiff.Mode(f.NewMode) != mode {
 		fp.Reason = fmt.Sprintf("mode is %s, the patch sets %s", mode, patchdiff.Mode(f.NewMode))
 		return fp, nil
 	}
@@ -200,6 +210,23 @@ func containsFile(f *gitdiff.File, src patchdiff.Source) (FileProof, error) {
 	}
 	fp.Found = true
 	return fp, nil
+}
+
+// changesMode reports whether a file's diff changes its mode.
+func changesMode(f *gitdiff.File) bool {
+	return !f.IsNew && !f.IsDelete && f.NewMode != 0 && f.OldMode != 0 && f.OldMode != f.NewMode
+}
+
+// modeOK reports whether the tree has the mode a diff gives a file.
+func modeOK(f *gitdiff.File, src patchdiff.Source) (bool, error) {
+	if !changesMode(f) {
+		return true, nil
+	}
+	_, mode, ok, err := src.Lookup(f.NewName)
+	if err != nil || !ok {
+		return false, err
+	}
+	return patchdiff.Mode(f.NewMode) == mode, nil
 }
 
 func short(id string) string {

@@ -123,7 +123,7 @@ func Run(h *history.History, from, to gitrepo.Tag) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	src := patchdiff.TreeSource(toTree)
+	src := TreeSource(toTree)
 	var supersedes map[string][]string // read only when something is not contained
 	for _, id := range history.IDs(pres) {
 		pr := pres[id]
@@ -131,7 +131,7 @@ func Run(h *history.History, from, to gitrepo.Tag) (*Result, error) {
 		if pr.Merged != nil {
 			p.Commit, p.MergedAt = pr.Merged.Commit.String(), pr.Merged.When
 		}
-		patch, found, err := h.Reg.LoadAt(id, pr.ReadAt, line.Name)
+		patch, found, err := h.Patch(id, pr.ReadAt, line.Name)
 		if err != nil {
 			return nil, err
 		}

@@ -27,7 +27,7 @@ func (r *Result) WriteText(w io.Writer) error {
 		return err
 	}
 	for _, p := range r.Patches {
-		if p.Status != Missing && p.Status != Later {
+		if p.Status != Missing {
 			continue
 		}
 		fmt.Fprintf(&b, "\n%s is not in %s", p.ID, r.To)
@@ -35,7 +35,7 @@ func (r *Result) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, " (checked %s)", p.Diff)
 		}
 		b.WriteString(":\n")
-		if p.Note != "" && p.Status == Missing {
+		if p.Note != "" {
 			fmt.Fprintf(&b, "    %s\n", p.Note)
 		}
 		for _, f := range p.Files {

@@ -122,8 +122,8 @@ func run(w io.Writer, pairsPath, resultsPath, metaPath, runsDir string) error {
 		fmt.Fprintf(w, "- `%s`: %s; %s → %s bytes.\n", p.name, p.desc, commas(p.old), commas(p.new))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| pair | tool | delta bytes | % of new | create s | create peak MB | create B per input B | apply s | apply peak MB | identical |")
-	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+	fmt.Fprintln(w, "| pair | tool | delta bytes | % of new | create s | create CPU s | create peak MB | create B per input B | apply s | apply peak MB | identical |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, r := range results {
 		cells := []string{"`" + r.pair + "`", r.tool}
 		if r.delta >= 0 {
@@ -132,9 +132,9 @@ func run(w io.Writer, pairsPath, resultsPath, metaPath, runsDir string) error {
 			cells = append(cells, "—", "—")
 		}
 		if r.hasCreateFig {
-			cells = append(cells, seconds(r.createS), mb(r.createPeakKB), fmt.Sprintf("%.1f", perInput(r)))
+			cells = append(cells, seconds(r.createS), seconds(r.createCPU), mb(r.createPeakKB), fmt.Sprintf("%.1f", perInput(r)))
 		} else {
-			cells = append(cells, status(r.create), "—", "—")
+			cells = append(cells, status(r.create), "—", "—", "—")
 		}
 		if r.hasApplyFigs {
 			cells = append(cells, seconds(r.applyS), mb(r.applyPeakKB))
@@ -154,15 +154,11 @@ func run(w io.Writer, pairsPath, resultsPath, metaPath, runsDir string) error {
 	fmt.Fprintln(w, "MB are 10^6 bytes. *input B*: bytes of OLD, the file every tool indexes (bsdiff's documented")
 	fmt.Fprintln(w, "17·n counts the same way), so *create B per input B* is create's peak RSS / size of OLD. Times are")
 	fmt.Fprintln(w, "wall clock (the median of 5 runs when one run took under 2 s) and include starting the process and")
-	fmt.Fprintln(w, "reading and writing the files; peak RSS is GNU time's %M.")
-	var cpuNotes []string
-	for _, r := range results {
-		if r.hasCreateFig && r.createCPU > 1.3*r.createS && r.createS > 0.05 {
-			cpuNotes = append(cpuNotes, fmt.Sprintf("%s on `%s` %s s", r.tool, r.pair, seconds(r.createCPU)))
-		}
-	}
-	if len(cpuNotes) > 0 {
-		fmt.Fprintf(w, "Creates that used more than one core (CPU time, user + sys): %s.\n", strings.Join(cpuNotes, ", "))
+	fmt.Fprintln(w, "reading and writing the files; *CPU s* is user + system time (more than the wall time when a tool")
+	fmt.Fprintln(w, "uses several cores, less when it waited for a core or the disk); peak RSS is GNU time's %M.")
+	if load, cpus := atof(strings.Fields(meta["load"] + " 0")[0]), atof(meta["cpus"]); cpus > 0 && load > cpus {
+		fmt.Fprintf(w, "**The machine was shared during this run** (load average %.1f on %.0f CPUs when the measurements\n", load, cpus)
+		fmt.Fprintln(w, "started): wall times are inflated and noisy, CPU times are the steadier comparison.")
 	}
 	var failures []string
 	for _, r := range results {
@@ -233,7 +229,7 @@ func goals(w io.Writer, pairs []pair, results []result, meta map[string]string) 
 				return cell{"no patchline create", no}
 			case bs != nil && bs.hasCreateFig:
 				s := bs.createS / pl.createS
-				return cell{fmt.Sprintf("%.1f× (%s s vs %s s)", s, seconds(pl.createS), seconds(bs.createS)), verdict(s >= minSpeedupOverBsdiff)}
+				return cell{fmt.Sprintf("%.1f× (%s s vs %s s; CPU %.1f×)", s, seconds(pl.createS), seconds(bs.createS), bs.createCPU/pl.createCPU), verdict(s >= minSpeedupOverBsdiff)}
 			case bs != nil && bs.create == "timeout" && timeout > 0:
 				s := timeout / pl.createS
 				return cell{fmt.Sprintf("> %.1f× (bsdiff timed out at %.0f s)", s, timeout), verdict(s >= minSpeedupOverBsdiff)}

@@ -5,7 +5,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
@@ -225,8 +224,19 @@ func (s *Spec) CheckResponse(o *Operation, status int, body []byte) []string {
 	}
 	schema := jsonSchema(s.deref(r))
 	if schema == nil {
-		if len(bytes.TrimSpace(body)) > 0 && status != http.StatusNotFound {
+		if len(bytes.TrimSpace(body)) == 0 {
+			return nil
+		}
+		if status < 400 {
 			return []string{fmt.Sprintf("status %d has no documented body, got %d bytes", status, len(body))}
+		}
+		// GitHub answers every error with {"message": …}, documented or not.
+		v, err := decode(body)
+		if err != nil {
+			return []string{"error body: " + err.Error()}
+		}
+		if m, ok := v.(map[string]any); !ok || m["message"] == nil {
+			return []string{fmt.Sprintf("status %d: an error body without a message", status)}
 		}
 		return nil
 	}

@@ -91,9 +91,9 @@ type tagObject struct {
 type Server struct {
 	URL         string
 	Owner, Name string
-	Token       string // when set, requests must carry it
-	ReadOnly    bool   // writes are refused with 403, as for a token without rights
-	Bot         string // the login the token acts as
+	Token       string // when set, requests must carry it; set before the first request
+	ReadOnly    bool   // writes are refused with 403, as for a token without rights; see SetReadOnly
+	Bot         string // the login the token acts as; set before the first request
 
 	spec *Spec
 	srv  *httptest.Server
@@ -146,6 +146,13 @@ func New(t testing.TB, owner, name string) *Server {
 		}
 	})
 	return s
+}
+
+// SetReadOnly makes writes fail with 403, as for a token without rights.
+func (s *Server) SetReadOnly(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ReadOnly = on
 }
 
 // Close stops the server.
@@ -258,11 +265,17 @@ func (s *Server) Push(branch, author, message string, files map[string]string) s
 	return sha
 }
 
-// DeleteBranch removes a branch, as after a merge.
+// DeleteBranch removes a branch; as on GitHub, the open pull requests
+// from it close.
 func (s *Server) DeleteBranch(name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.refs, "refs/heads/"+name)
+	for _, p := range s.pulls {
+		if p.State == "open" && p.Head == name {
+			p.State = "closed"
+		}
+	}
 }
 
 // Branch returns a branch's commit.
