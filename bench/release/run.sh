@@ -21,7 +21,7 @@ cd "$repo"
 measure() { # label command...
 	local label=$1
 	shift
-	/usr/bin/time -f "$label	%e s wall	%U s user	%S s sys" "$@" >/dev/null 2>>"$out/times.txt" || true
+	/usr/bin/time -a -o "$out/times.txt" -f "$label	%e s wall	%U s user	%S s sys" "$@" >/dev/null 2>&1 || true
 }
 : >"$out/times.txt"
 for i in 1 2 3; do

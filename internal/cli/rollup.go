@@ -119,7 +119,11 @@ func runRollup(opts *RollupOptions) error {
 		if len(missing) == 1 {
 			verb = "patch of %s is"
 		}
-		return &exitError{code: ExitFindings, err: fmt.Errorf("%d "+verb+" missing from %s: %s", len(missing), res.Line, res.To, strings.Join(missing, ", "))}
+		shown := missing
+		if len(shown) > 10 {
+			shown = append(shown[:10:10], fmt.Sprintf("and %d more", len(missing)-10))
+		}
+		return &exitError{code: ExitFindings, err: fmt.Errorf("%d "+verb+" missing from %s: %s", len(missing), res.Line, res.To, strings.Join(shown, ", "))}
 	}
 	return nil
 }

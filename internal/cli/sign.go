@@ -393,19 +393,21 @@ func verifyBundleFile(path string, flags VerifyFlags, getenv func(string) string
 	if !explicit {
 		sigPath, bundlePath = path+sign.SignatureSuffix, path+sign.SigstoreBundleSuffix
 	}
-	if sigPath != "" {
-		if err := add(sigPath, sign.FormatSignature, explicit); err != nil {
-			return nil, err
-		}
-	}
+	// The Sigstore bundle first: with the key's hint and the file's digest,
+	// it tells another key and another file apart from tampering.
 	if bundlePath != "" {
 		if err := add(bundlePath, sign.FormatSigstoreBundle, explicit); err != nil {
 			return nil, err
 		}
 	}
+	if sigPath != "" {
+		if err := add(sigPath, sign.FormatSignature, explicit); err != nil {
+			return nil, err
+		}
+	}
 	if len(claims) == 0 {
-		return nil, fmt.Errorf("%w: %s has no signature: no %s or %s beside it (sign it with patchline sign, name its signature with --signature or --bundle, or, to install it unverified, --insecure-skip-verify)",
-			sign.ErrUnsigned, path, filepath.Base(path)+sign.SignatureSuffix, filepath.Base(path)+sign.SigstoreBundleSuffix)
+		return nil, fmt.Errorf("%w: no %s or %s beside %s (sign it with patchline sign, name its signature with --signature or --bundle, or, to install it unverified, --insecure-skip-verify)",
+			sign.ErrUnsigned, filepath.Base(path)+sign.SignatureSuffix, filepath.Base(path)+sign.SigstoreBundleSuffix, path)
 	}
 
 	v, err := privateCopy(path)

@@ -1,5 +1,7 @@
 package delta
 
+import "slices"
+
 // This file builds suffix arrays with SA-IS (Nong, Zhang and Chan, "Two
 // Efficient Algorithms for Linear Time Suffix Array Construction", 2011).
 //
@@ -109,15 +111,27 @@ func sais[T symbol](text []T, sa []int32, k int, scratch []int32) {
 			m++
 		}
 	}
+	// Each LMS substring's length (up to and including the next LMS
+	// symbol, or the sentinel) goes in its name slot first: substrings of
+	// different lengths differ without a look at the text, and equal
+	// symbols over equal lengths imply equal types, since both end S-type.
 	for i := m; i < n; i++ {
 		sa[i] = -1
 	}
-	names, prev := 0, -1
+	next := n // the sentinel
+	for p := n - 1; p > 0; p-- {
+		if t.lms(p) {
+			sa[m+p/2] = int32(next - p + 1)
+			next = p
+		}
+	}
+	names, prev, prevLen := 0, 0, 0
 	for i := range m {
 		p := int(sa[i])
-		if prev < 0 || !equalLMS(text, t, p, prev) {
+		l := int(sa[m+p/2])
+		if i == 0 || l != prevLen || p+l > n || prev+l > n || !slices.Equal(text[p:p+l], text[prev:prev+l]) {
 			names++
-			prev = p
+			prev, prevLen = p, l
 		}
 		sa[m+p/2] = int32(names - 1)
 	}
@@ -162,23 +176,6 @@ func sais[T symbol](text []T, sa []int32, k int, scratch []int32) {
 	}
 	induceL(text, sa, bkt, cnt)
 	induceS(text, sa, bkt, cnt, t)
-}
-
-// equalLMS reports whether the LMS substrings at a and b (a != b) are equal
-// in symbols and types. One that runs into the sentinel equals no other.
-func equalLMS[T symbol](text []T, t typeBits, a, b int) bool {
-	n := len(text)
-	for d := 0; ; d++ {
-		if a+d == n || b+d == n {
-			return false
-		}
-		if text[a+d] != text[b+d] || t.s(a+d) != t.s(b+d) {
-			return false
-		}
-		if d > 0 && t.lms(a+d) {
-			return true
-		}
-	}
 }
 
 // bucketStarts and bucketEnds set bkt to where each symbol's bucket starts

@@ -40,6 +40,7 @@ type History struct {
 	atCommit map[gitrepo.Hash]gitrepo.Hash
 	trees    map[gitrepo.Hash]*object.Tree    // patches/ trees read whole, by hash
 	patches  map[gitrepo.Hash]*registry.Patch // by the hash of the patch's folder
+	walks    map[Span]*Walk
 	lines    []Line
 	git      *git.Repository // for tag objects only, see TaggedAt
 }
@@ -51,7 +52,7 @@ func New(reg *registry.Registry) (*History, error) {
 		return nil, err
 	}
 	h := &History{Reg: reg, Tags: tags, listings: map[gitrepo.Hash]Listing{}, atCommit: map[gitrepo.Hash]gitrepo.Hash{},
-		trees: map[gitrepo.Hash]*object.Tree{}, patches: map[gitrepo.Hash]*registry.Patch{}}
+		trees: map[gitrepo.Hash]*object.Tree{}, patches: map[gitrepo.Hash]*registry.Patch{}, walks: map[Span]*Walk{}}
 	if h.lines, err = h.readLines(); err != nil {
 		return nil, err
 	}
@@ -287,8 +288,20 @@ type Span struct {
 }
 
 // Walk follows a line's first parents as Span says and records every commit
-// that changed patches/ or carries patch trailers.
+// that changed patches/ or carries patch trailers. The same span is walked
+// once; callers must not change the result.
 func (h *History) Walk(s Span) (*Walk, error) {
+	if w, ok := h.walks[s]; ok {
+		return w, nil
+	}
+	w, err := h.walk(s)
+	if err == nil {
+		h.walks[s] = w
+	}
+	return w, err
+}
+
+func (h *History) walk(s Span) (*Walk, error) {
 	repo := h.Reg.Repo
 	w := &Walk{Tip: s.Tip}
 	var inRange map[gitrepo.Hash]bool
