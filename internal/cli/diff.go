@@ -63,6 +63,7 @@ func currentID(reg *registry.Registry) (string, error) {
 	}
 	prefix := reg.Config.Release.PatchBranch
 	id, ok := strings.CutPrefix(head, prefix)
+	id, _ = registry.SplitBranchID(id)
 	if !ok || id == "" {
 		if head == "" {
 			head = "a detached HEAD"

@@ -22,8 +22,9 @@ import (
 // delta's SHA-256 before any of it is written, so w sees either the whole,
 // verified file or nothing.
 //
-// Memory is the output, the control entries (at most 1.5 bytes per output
-// byte, far less in practice), the compressed control and diff streams and
+// Memory is the output, the control entries and the map of where old's
+// regions went (at most 3 bytes per output byte for a hostile delta, a few
+// KiB for a real one), the compressed control and diff streams and
 // the zstd windows (each at most 8 MiB, and no larger than its stream can
 // need for the declared output).
 func Apply(old []byte, delta io.Reader, w io.Writer, maxOut int64) error {

@@ -103,3 +103,17 @@ func TestSuffixArrayLarge(t *testing.T) {
 		}
 	}
 }
+
+func FuzzSuffixArray(f *testing.F) {
+	f.Add([]byte("mississippi"))
+	f.Add(fibonacciWord(300))
+	f.Add(bytes.Repeat([]byte{0, 1, 1}, 50))
+	f.Fuzz(func(t *testing.T, text []byte) {
+		if len(text) > 1<<12 {
+			t.Skip("the naive sort is quadratic")
+		}
+		if got, want := suffixArray(text), naiveSuffixArray(text); !slices.Equal(got, want) {
+			t.Errorf("suffixArray(%q) = %v, want %v", text, got, want)
+		}
+	})
+}

@@ -74,9 +74,51 @@ func (r *Registry) Branches() (map[string]gitrepo.Ref, error) {
 	}
 	out := make(map[string]gitrepo.Ref, len(refs))
 	for _, ref := range refs {
-		out[strings.TrimPrefix(ref.Name, prefix)] = ref
+		id := strings.TrimPrefix(ref.Name, prefix)
+		if strings.Contains(id, BackportSep) {
+			continue // a backport branch: see Backports
+		}
+		out[id] = ref
 	}
 	return out, nil
+}
+
+// BackportSep joins a patch id and a release line in the name of a backport
+// branch: patch/PL-2026-0007@v2026.2.
+const BackportSep = "@"
+
+// SplitBranchID splits the id part of a patch branch name into the patch
+// id and, for a backport branch, its line.
+func SplitBranchID(name string) (id, line string) {
+	id, line, _ = strings.Cut(name, BackportSep)
+	return id, line
+}
+
+// Backports returns the backport branches of every patch, by id.
+func (r *Registry) Backports() (map[string][]gitrepo.Ref, error) {
+	prefix := r.Config.Release.PatchBranch
+	refs, err := r.Repo.Branches(prefix)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]gitrepo.Ref{}
+	for _, ref := range refs {
+		if id, line := SplitBranchID(strings.TrimPrefix(ref.Name, prefix)); line != "" {
+			out[id] = append(out[id], ref)
+		}
+	}
+	return out, nil
+}
+
+// LoadBranch reads a patch from one of its branches (its own or a backport
+// branch): from the work tree when that branch is checked out.
+func (r *Registry) LoadBranch(id string, ref gitrepo.Ref) (*Patch, error) {
+	p := &Patch{ID: id, Branch: ref, Commit: ref.Commit, Where: ref.Name}
+	if head, _, err := r.Repo.Head(); err == nil && head == ref.Name && !ref.Remote && r.Repo.Root() != "" {
+		p.Where = "work tree"
+		return p, r.readWorktree(p)
+	}
+	return p, r.readCommit(p, ref.Commit)
 }
 
 // mergedPlaces are the branches whose patches/ folder holds merged patches:
@@ -161,19 +203,24 @@ func (r *Registry) NextID(year int) (string, error) {
 
 // Load reads one patch: from the work tree when its branch is checked out,
 // else from its branch, else from the newest release line that merged it.
+//
+// When a backport branch of the patch (patch/<ID>@<line>) is checked out,
+// that branch is the patch: its manifest names the older base.
 func (r *Registry) Load(id string) (*Patch, error) {
 	branchName := r.Config.PatchBranchFor(id)
+	if head, _, err := r.Repo.Head(); err == nil && strings.HasPrefix(head, branchName+BackportSep) {
+		if ref, ok, err := r.Repo.Branch(head); err != nil {
+			return nil, err
+		} else if ok {
+			return r.LoadBranch(id, ref)
+		}
+	}
 	ref, ok, err := r.Repo.Branch(branchName)
 	if err != nil {
 		return nil, err
 	}
 	if ok {
-		p := &Patch{ID: id, Branch: ref, Commit: ref.Commit, Where: ref.Name}
-		if head, _, err := r.Repo.Head(); err == nil && head == branchName && r.Repo.Root() != "" {
-			p.Where = "work tree"
-			return p, r.readWorktree(p)
-		}
-		return p, r.readCommit(p, ref.Commit)
+		return r.LoadBranch(id, ref)
 	}
 	places, err := r.mergedPlaces()
 	if err != nil {
@@ -200,32 +247,56 @@ func (r *Registry) Load(id string) (*Patch, error) {
 	return nil, fmt.Errorf("%w %s: no branch %s and no %s on any release line", ErrUnknownPatch, id, branchName, PatchDir(id))
 }
 
-// All loads every patch that has a branch (the open ones), sorted by id.
-// With merged set, patches that only live on release lines are included too.
+// All loads every patch that has a branch (the open ones), sorted by id,
+// each backport branch after its patch. With merged set, patches that only
+// live on release lines are included too, once per id.
 func (r *Registry) All(merged bool) ([]*Patch, error) {
-	var ids []string
 	if merged {
-		var err error
-		if ids, err = r.IDs(); err != nil {
-			return nil, err
-		}
-	} else {
-		branches, err := r.Branches()
+		ids, err := r.IDs()
 		if err != nil {
 			return nil, err
 		}
-		for id := range branches {
+		out := make([]*Patch, 0, len(ids))
+		for _, id := range ids {
+			p, err := r.Load(id)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, p)
+		}
+		return out, nil
+	}
+	branches, err := r.Branches()
+	if err != nil {
+		return nil, err
+	}
+	backports, err := r.Backports()
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(branches)+len(backports))
+	for id := range branches {
+		ids = append(ids, id)
+	}
+	for id := range backports {
+		if _, ok := branches[id]; !ok {
 			ids = append(ids, id)
 		}
-		sort.Strings(ids)
 	}
-	out := make([]*Patch, 0, len(ids))
+	sort.Strings(ids)
+	var out []*Patch
 	for _, id := range ids {
-		p, err := r.Load(id)
-		if err != nil {
-			return nil, err
+		refs := backports[id]
+		if ref, ok := branches[id]; ok {
+			refs = append([]gitrepo.Ref{ref}, refs...)
 		}
-		out = append(out, p)
+		for _, ref := range refs {
+			p, err := r.LoadBranch(id, ref)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, p)
+		}
 	}
 	return out, nil
 }

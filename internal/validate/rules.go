@@ -156,7 +156,7 @@ func (branchRule) String() string { return "branch" }
 
 func (branchRule) Check(v *Validator, s *State) ([]Finding, error) {
 	p := s.Patch
-	branch := v.Config.PatchBranchFor(p.ID)
+	branch := v.branchName(p)
 	if !p.HasBranch() {
 		// Read from a maintenance branch or the main line: it was merged,
 		// and the SLA clock stopped then.
@@ -301,7 +301,7 @@ func (v *Validator) ends(cs []gitrepo.Hash) (oldest, newest gitrepo.Hash, err er
 func (v *Validator) staleBase(s *State, base, line, own string) []Finding {
 	p := s.Patch
 	newer := v.tags.NewerOnLine(base)
-	branch := v.Config.PatchBranchFor(p.ID)
+	branch := v.branchName(p)
 	ln, col := keyPos(p.ManifestData, "base")
 	if len(newer) > 0 {
 		newest := newer[len(newer)-1]
@@ -687,4 +687,13 @@ func (m *memoSource) Lookup(path string) ([]byte, patchdiff.Mode, bool, error) {
 	}
 	m.seen[path] = memoEntry{data, mode, ok}
 	return data, mode, ok, nil
+}
+
+// branchName is the patch's branch: its own, or the backport branch it
+// was loaded from.
+func (v *Validator) branchName(p *registry.Patch) string {
+	if p.HasBranch() {
+		return p.Branch.Name
+	}
+	return v.Config.PatchBranchFor(p.ID)
 }
