@@ -61,10 +61,6 @@ func TestGoBinaries(t *testing.T) {
 	old := buildProgram(t, goCmd, dir, "v1", program(`"hello"`))
 	new := buildProgram(t, goCmd, dir, "v2", program(`"hello, world", len(s) > 3`))
 	d := roundTrip(t, old, new)
-	if out := os.Getenv("DELTA_KEEP"); out != "" {
-		os.WriteFile(out+".old", old, 0o644)
-		os.WriteFile(out+".new", new, 0o644)
-	}
 	t.Logf("%d -> %d byte executable: delta of %d bytes, %.3f%% of new", len(old), len(new), len(d), 100*float64(len(d))/float64(len(new)))
 
 	if runtime.GOOS == "linux" && runtime.GOARCH == "amd64" {

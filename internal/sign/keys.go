@@ -127,8 +127,8 @@ type PublicKey struct {
 	// prehashed verifies Ed25519ph, what cosign signs with an Ed25519 key
 	// when it uploads to a transparency log; nil for other keys.
 	prehashed signature.Verifier
-	hash     crypto.Hash // what the message is hashed with; 0 for Ed25519
-	alg      string
+	hash      crypto.Hash // what the message is hashed with; 0 for Ed25519
+	alg       string
 }
 
 // ParsePublicKey reads a PEM public key (PKIX, as cosign.pub holds it).
