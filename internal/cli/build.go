@@ -96,18 +96,9 @@ func runBuild(ctx context.Context, opts *BuildOptions) error {
 	if err != nil {
 		return err
 	}
-	id := opts.ID
-	if id == "" {
-		if id, err = currentID(reg); err != nil {
-			return err
-		}
-	}
-	p, err := reg.Load(id)
+	p, err := patchOnBranch(reg, opts.ID, "bundles are built from the patch branch")
 	if err != nil {
 		return err
-	}
-	if !p.HasBranch() {
-		return usageError("%s has no branch %s: bundles are built from the patch branch", id, reg.Config.PatchBranchFor(id))
 	}
 	// The key is loaded first: a wrong password should not cost a build.
 	var key *sign.PrivateKey

@@ -73,6 +73,25 @@ func currentID(reg *registry.Registry) (string, error) {
 	return id, nil
 }
 
+// patchOnBranch loads the named patch, or the checked-out patch branch's,
+// and insists it still has its branch: why says what needs it.
+func patchOnBranch(reg *registry.Registry, id, why string) (*registry.Patch, error) {
+	if id == "" {
+		var err error
+		if id, err = currentID(reg); err != nil {
+			return nil, err
+		}
+	}
+	p, err := reg.Load(id)
+	if err != nil {
+		return nil, err
+	}
+	if !p.HasBranch() {
+		return nil, usageError("%s has no branch %s (it lives on %s): %s", id, reg.Config.PatchBranchFor(id), p.Where, why)
+	}
+	return p, nil
+}
+
 // DiffStat counts what a diff changes.
 type DiffStat struct {
 	Files   int `json:"files"`
@@ -106,19 +125,11 @@ func runDiff(opts *DiffOptions) error {
 	if err != nil {
 		return err
 	}
-	id := opts.ID
-	if id == "" {
-		if id, err = currentID(reg); err != nil {
-			return err
-		}
-	}
-	p, err := reg.Load(id)
+	p, err := patchOnBranch(reg, opts.ID, "patch.diff is recorded from the patch branch")
 	if err != nil {
 		return err
 	}
-	if !p.HasBranch() {
-		return usageError("%s has no branch %s (it lives on %s): patch.diff is recorded from the patch branch", id, reg.Config.PatchBranchFor(id), p.Where)
-	}
+	id := p.ID
 	if p.Manifest == nil {
 		return usageError("%s", p.Problems[0].String())
 	}
