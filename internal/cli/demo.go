@@ -211,6 +211,10 @@ func runDemo(ctx context.Context, opts *DemoOptions) (err error) {
 	if err := runList(&ListOptions{IO: opts.IO, Repo: RepoFlags{Dir: d.dir}}); err != nil {
 		return err
 	}
+	d.say("patchline pr --dry-run: the QA pull request CI would open")
+	if err := runPR(ctx, &PROptions{IO: opts.IO, Getenv: d.getenv, Now: opts.Now, Repo: RepoFlags{Dir: d.dir}, ID: id, DryRun: true}); err != nil {
+		return err
+	}
 	if err := d.ship(ctx, root, id); err != nil {
 		return err
 	}
