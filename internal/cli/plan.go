@@ -7,8 +7,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-
-	"github.com/patchline/patchline/internal/registry"
 )
 
 // PlanOptions are the flags of `patchline plan`.
@@ -85,28 +83,9 @@ func runPlan(opts *PlanOptions) error {
 	if err != nil {
 		return err
 	}
-	var patches []*registry.Patch
-	switch {
-	case opts.All:
-		if patches, err = reg.All(false); err != nil {
-			return err
-		}
-	default:
-		ids := opts.IDs
-		if len(ids) == 0 {
-			id, err := currentID(reg)
-			if err != nil {
-				return err
-			}
-			ids = []string{id}
-		}
-		for _, id := range ids {
-			p, err := reg.Load(strings.TrimPrefix(id, reg.Config.Release.PatchBranch))
-			if err != nil {
-				return err
-			}
-			patches = append(patches, p)
-		}
+	patches, err := selectPatches(reg, opts.IDs, opts.All)
+	if err != nil {
+		return err
 	}
 	jobs := []PlanJob{}
 	for _, p := range patches {

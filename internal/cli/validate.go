@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -71,31 +72,12 @@ func runValidate(opts *ValidateOptions) error {
 	if err != nil {
 		return err
 	}
-	var patches []*registry.Patch
-	switch {
-	case opts.All:
-		if patches, err = reg.All(false); err != nil {
-			return err
-		}
-		if len(patches) == 0 {
-			fmt.Fprintf(opts.IO.ErrOut, "no patch branches (%s<ID>) to validate\n", reg.Config.Release.PatchBranch)
-		}
-	default:
-		ids := opts.IDs
-		if len(ids) == 0 {
-			id, err := currentID(reg)
-			if err != nil {
-				return err
-			}
-			ids = []string{id}
-		}
-		for _, id := range ids {
-			p, err := reg.Load(id)
-			if err != nil {
-				return err
-			}
-			patches = append(patches, p)
-		}
+	patches, err := selectPatches(reg, opts.IDs, opts.All)
+	if err != nil {
+		return err
+	}
+	if opts.All && len(patches) == 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "no patch branches (%s<ID>) to validate\n", reg.Config.Release.PatchBranch)
 	}
 	v, err := validate.New(reg, opts.Now())
 	if err != nil {
@@ -136,4 +118,29 @@ func runValidate(opts *ValidateOptions) error {
 		return findings()
 	}
 	return nil
+}
+
+// selectPatches loads the patches a command was given: every patch branch
+// with all, else the named ids (a branch name works too), else the
+// checked-out patch branch's.
+func selectPatches(reg *registry.Registry, ids []string, all bool) ([]*registry.Patch, error) {
+	if all {
+		return reg.All(false)
+	}
+	if len(ids) == 0 {
+		id, err := currentID(reg)
+		if err != nil {
+			return nil, err
+		}
+		ids = []string{id}
+	}
+	patches := make([]*registry.Patch, 0, len(ids))
+	for _, id := range ids {
+		p, err := reg.Load(strings.TrimPrefix(id, reg.Config.Release.PatchBranch))
+		if err != nil {
+			return nil, err
+		}
+		patches = append(patches, p)
+	}
+	return patches, nil
 }
