@@ -118,43 +118,54 @@ func (g *graph) id(i uint32) (Hash, error) {
 	return h, nil
 }
 
-func (g *graph) node(i int, h Hash) (node, error) {
-	rec := g.cdat[i*cdatWidth:]
+// gen is a commit's topological level: every ancestor's is lower.
+func (g *graph) gen(i uint32) uint64 {
+	return binary.BigEndian.Uint64(g.cdat[int(i)*cdatWidth+28:]) >> 34
+}
+
+// parents calls fn with the position of each parent of the commit at i.
+func (g *graph) parents(i uint32, fn func(uint32) error) error {
+	rec := g.cdat[int(i)*cdatWidth:]
 	p1 := binary.BigEndian.Uint32(rec[20:])
 	p2 := binary.BigEndian.Uint32(rec[24:])
-	gt := binary.BigEndian.Uint64(rec[28:])
-	n := node{id: h, gen: gt >> 34, when: time.Unix(int64(gt&(1<<34-1)), 0)}
-	add := func(pos uint32) error {
-		p, err := g.id(pos)
-		if err == nil {
-			n.parents = append(n.parents, p)
-		}
-		return err
-	}
 	if p1 != graphNoParent {
-		if err := add(p1); err != nil {
-			return node{}, err
+		if err := fn(p1); err != nil {
+			return err
 		}
 	}
 	switch {
 	case p2 == graphNoParent:
 	case p2&graphExtraEdges == 0:
-		if err := add(p2); err != nil {
-			return node{}, err
-		}
+		return fn(p2)
 	default:
 		for k := int(p2 &^ graphExtraEdges); ; k++ {
 			if (k+1)*4 > len(g.edges) {
-				return node{}, errors.New("commit-graph: edge list out of range")
+				return errors.New("commit-graph: edge list out of range")
 			}
 			e := binary.BigEndian.Uint32(g.edges[k*4:])
-			if err := add(e &^ graphLastEdge); err != nil {
-				return node{}, err
+			if err := fn(e &^ graphLastEdge); err != nil {
+				return err
 			}
 			if e&graphLastEdge != 0 {
 				break
 			}
 		}
+	}
+	return nil
+}
+
+func (g *graph) node(i int, h Hash) (node, error) {
+	gt := binary.BigEndian.Uint64(g.cdat[i*cdatWidth+28:])
+	n := node{id: h, gen: gt >> 34, when: time.Unix(int64(gt&(1<<34-1)), 0)}
+	err := g.parents(uint32(i), func(pos uint32) error {
+		p, err := g.id(pos)
+		if err == nil {
+			n.parents = append(n.parents, p)
+		}
+		return err
+	})
+	if err != nil {
+		return node{}, err
 	}
 	return n, nil
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
@@ -52,24 +53,29 @@ func Open(dir string) (*Repo, error) {
 		return nil, fmt.Errorf("open repository %s: %w", dir, err)
 	}
 	repo := &Repo{git: r}
+	var worktree billy.Filesystem
+	st := r.Storer
 	if wt, err := r.Worktree(); err == nil {
-		repo.root = wt.Filesystem.Root()
+		repo.root, worktree = wt.Filesystem.Root(), wt.Filesystem
 		// The common layout, a .git directory: reopen it keeping pack files
 		// open and with a larger object cache, which a walk over thousands
 		// of objects needs (go-git's defaults reopen the pack per object).
 		if fi, err := os.Stat(filepath.Join(repo.root, ".git")); err == nil && fi.IsDir() {
-			st := filesystem.NewStorageWithOptions(osfs.New(filepath.Join(repo.root, ".git")), cache.NewObjectLRU(objectCache), filesystem.Options{KeepDescriptors: true})
-			if fast, err := git.Open(st, osfs.New(repo.root)); err == nil {
-				repo.git = fast
-			}
+			st = filesystem.NewStorageWithOptions(osfs.New(filepath.Join(repo.root, ".git")), cache.NewObjectLRU(objectCache), filesystem.Options{KeepDescriptors: true})
 		}
 	}
-	if fs, ok := repo.git.Storer.(*filesystem.Storage); ok {
-		// A commit-graph file (written by `git gc` and `git commit-graph
-		// write`) makes ancestry walks cheap and its generation numbers
-		// bound them exactly.
+	if fs, ok := st.(*filesystem.Storage); ok {
 		if root, ok := fs.Filesystem().(interface{ Root() string }); ok {
+			// A commit-graph file (written by `git gc` and `git commit-graph
+			// write`) makes ancestry walks cheap and its generation numbers
+			// bound them exactly.
 			repo.graph, _ = loadGraph(root.Root())
+			st = newPackStore(fs, filepath.Join(root.Root(), "objects"))
+		}
+	}
+	if st != r.Storer {
+		if fast, err := git.Open(st, worktree); err == nil {
+			repo.git = fast
 		}
 	}
 	return repo, nil
@@ -100,6 +106,19 @@ func (r *Repo) reference(name plumbing.ReferenceName) (plumbing.Hash, bool, erro
 	return h, ok, nil
 }
 
+// shortName is a ref's name without refs/heads/, refs/tags/ or
+// refs/remotes/, as go-git's ReferenceName.Short gives it, without the
+// fmt.Sscanf per rule that costs a run over thousands of refs.
+func shortName(name plumbing.ReferenceName) string {
+	s := string(name)
+	for _, prefix := range []string{"refs/heads/", "refs/tags/", "refs/remotes/", "refs/"} {
+		if rest, ok := strings.CutPrefix(s, prefix); ok {
+			return rest
+		}
+	}
+	return s
+}
+
 // refsChanged drops the refs snapshot after patchline itself moved a ref.
 func (r *Repo) refsChanged() { r.refs = nil }
 
@@ -124,7 +143,7 @@ func (r *Repo) Tags() ([]Tag, error) {
 	}
 	var tags []Tag
 	err = iter.ForEach(func(ref *plumbing.Reference) error {
-		t := Tag{Name: ref.Name().Short(), Commit: ref.Hash()}
+		t := Tag{Name: shortName(ref.Name()), Commit: ref.Hash()}
 		if obj, err := r.git.TagObject(ref.Hash()); err == nil {
 			t.Annotated, t.Signed, t.object = true, obj.PGPSignature != "", obj
 			// Peel tags of tags down to the commit, as git does.
@@ -180,7 +199,7 @@ func (r *Repo) Branches(prefix string) ([]Ref, error) {
 	for name, h := range r.refs {
 		switch {
 		case name.IsBranch():
-			if s := name.Short(); strings.HasPrefix(s, prefix) {
+			if s := shortName(name); strings.HasPrefix(s, prefix) {
 				local[s] = Ref{Name: s, Full: name.String(), Commit: h}
 			}
 		case name.IsRemote() && strings.HasPrefix(name.String(), "refs/remotes/origin/"):
@@ -230,7 +249,7 @@ func (r *Repo) Head() (string, Hash, error) {
 	if err != nil {
 		return "", plumbing.ZeroHash, err
 	}
-	return head.Target().Short(), h, nil
+	return shortName(head.Target()), h, nil
 }
 
 // Resolve turns a revision (tag, branch, hash) into a commit id.

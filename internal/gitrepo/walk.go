@@ -3,7 +3,6 @@ package gitrepo
 import (
 	"container/heap"
 	"fmt"
-	"math"
 	"time"
 )
 
@@ -146,15 +145,25 @@ func (r *Repo) Range(base, tip Hash) (commits []Hash, descends bool, err error) 
 
 // Reach answers "is this commit reachable from these tips?" for many
 // questions against the same tips, walking each part of history once.
+//
+// Commits in the commit-graph are walked by their position in it, with a
+// bitset for what was seen, highest generation first; a commit-graph is
+// closed under parents, so only the few commits made since it was written
+// need reading from the object store.
 type Reach struct {
 	repo    *Repo
-	q       nodeQueue
-	visited map[Hash]bool
+	q       nodeQueue     // commits outside the commit-graph, newest first
+	visited map[Hash]bool // of those, every one queued
+	gq      genQueue      // commit-graph positions, highest generation first
+	seen    []uint64      // bitset of commit-graph positions queued
 }
 
 // NewReach starts a reachability index over the history of tips.
 func (r *Repo) NewReach(tips ...Hash) (*Reach, error) {
 	rc := &Reach{repo: r, visited: map[Hash]bool{}}
+	if r.graph != nil {
+		rc.seen = make([]uint64, (r.graph.n+63)/64)
+	}
 	for _, t := range tips {
 		if err := rc.push(t); err != nil {
 			return nil, err
@@ -164,6 +173,11 @@ func (r *Repo) NewReach(tips ...Hash) (*Reach, error) {
 }
 
 func (rc *Reach) push(h Hash) error {
+	if g := rc.repo.graph; g != nil {
+		if i, ok := g.lookup(h); ok {
+			return rc.pushPos(uint32(i))
+		}
+	}
 	if rc.visited[h] {
 		return nil
 	}
@@ -176,11 +190,30 @@ func (rc *Reach) push(h Hash) error {
 	return nil
 }
 
+func (rc *Reach) pushPos(i uint32) error {
+	if int(i) >= rc.repo.graph.n {
+		return fmt.Errorf("commit-graph: parent position %d out of range", i)
+	}
+	if rc.seen[i/64]&(1<<(i%64)) != 0 {
+		return nil
+	}
+	rc.seen[i/64] |= 1 << (i % 64)
+	rc.gq.push(i, rc.repo.graph.gen(i))
+	return nil
+}
+
+func (rc *Reach) seenPos(i uint32) bool { return rc.seen[i/64]&(1<<(i%64)) != 0 }
+
 // Contains reports whether commit is reachable from the tips. With a
 // commit-graph it walks down to the commit's generation, which is exact;
 // without one, newest first until it passes the commit's time by a day of
 // skew.
 func (rc *Reach) Contains(commit Hash) (bool, error) {
+	if g := rc.repo.graph; g != nil {
+		if i, ok := g.lookup(commit); ok {
+			return rc.containsPos(uint32(i))
+		}
+	}
 	if rc.visited[commit] {
 		return true, nil
 	}
@@ -188,26 +221,96 @@ func (rc *Reach) Contains(commit Hash) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("read commit %s: %w", commit, err)
 	}
-	gen, stop := n.gen, n.when.Add(-skew)
-	more := func() bool {
-		top := rc.q[0]
-		if gen != math.MaxUint64 && top.gen != math.MaxUint64 {
-			return top.gen >= gen
-		}
-		return !top.when.Before(stop)
-	}
-	for rc.q.Len() > 0 && more() {
-		it := heap.Pop(&rc.q).(*queued)
-		for _, p := range it.parents {
-			if err := rc.push(p); err != nil {
-				return false, err
-			}
+	stop := n.when.Add(-skew)
+	for rc.q.Len() > 0 && !rc.q[0].when.Before(stop) {
+		if err := rc.step(); err != nil {
+			return false, err
 		}
 		if rc.visited[commit] {
 			return true, nil
 		}
 	}
 	return rc.visited[commit], nil
+}
+
+// step walks one commit from outside the commit-graph.
+func (rc *Reach) step() error {
+	it := heap.Pop(&rc.q).(*queued)
+	for _, p := range it.parents {
+		if err := rc.push(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (rc *Reach) containsPos(i uint32) (bool, error) {
+	if rc.seenPos(i) {
+		return true, nil
+	}
+	// Every commit outside the graph may lead into it.
+	for rc.q.Len() > 0 {
+		if err := rc.step(); err != nil {
+			return false, err
+		}
+	}
+	g := rc.repo.graph
+	gen := g.gen(i)
+	for rc.gq.len() > 0 && rc.gq.topGen() >= gen {
+		j := rc.gq.pop()
+		if err := g.parents(j, rc.pushPos); err != nil {
+			return false, err
+		}
+		if rc.seenPos(i) {
+			return true, nil
+		}
+	}
+	return rc.seenPos(i), nil
+}
+
+// genQueue is a max-heap of commit-graph positions by generation.
+type genQueue struct{ items []genItem }
+
+type genItem struct {
+	gen uint64
+	pos uint32
+}
+
+func (q *genQueue) len() int       { return len(q.items) }
+func (q *genQueue) topGen() uint64 { return q.items[0].gen }
+
+func (q *genQueue) push(pos uint32, gen uint64) {
+	q.items = append(q.items, genItem{gen, pos})
+	for i := len(q.items) - 1; i > 0; {
+		up := (i - 1) / 2
+		if q.items[up].gen >= q.items[i].gen {
+			break
+		}
+		q.items[up], q.items[i] = q.items[i], q.items[up]
+		i = up
+	}
+}
+
+func (q *genQueue) pop() uint32 {
+	top := q.items[0].pos
+	last := len(q.items) - 1
+	q.items[0] = q.items[last]
+	q.items = q.items[:last]
+	for i := 0; ; {
+		l, big := 2*i+1, i
+		if l < last && q.items[l].gen > q.items[big].gen {
+			big = l
+		}
+		if r := l + 1; r < last && q.items[r].gen > q.items[big].gen {
+			big = r
+		}
+		if big == i {
+			break
+		}
+		q.items[i], q.items[big] = q.items[big], q.items[i]
+		i = big
+	}
+	return top
 }
 
 // IsAncestor reports whether a is an ancestor of b (or b itself).

@@ -87,3 +87,57 @@ func TestRangeAndReach(t *testing.T) {
 	}
 	t.Run("commit-graph", func(t *testing.T) { check(t, withGraph) })
 }
+
+// TestReachPastCommitGraph walks from commits made after the commit-graph
+// was written into the history it holds, as on a repository between two gcs.
+func TestReachPastCommitGraph(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not on PATH: the test needs it to write the commit-graph file")
+	}
+	r := repotest.New(t)
+	c0 := r.Commit("c0", map[string]string{"a.txt": "0\n"})
+	c1 := r.Commit("c1", map[string]string{"a.txt": "1\n"})
+	r.SwitchNew("patch/x", c0)
+	p1 := r.Commit("p1", map[string]string{"b.txt": "p1\n"})
+	if out, err := exec.Command("git", "-C", r.Dir, "commit-graph", "write", "--reachable").CombinedOutput(); err != nil {
+		t.Fatalf("git commit-graph write: %v\n%s", err, out)
+	}
+	r.Switch("main")
+	c2 := r.Commit("c2", map[string]string{"a.txt": "2\n"})
+	c3 := r.Commit("c3", map[string]string{"a.txt": "3\n"})
+	r.Switch("patch/x")
+	p2 := r.Commit("p2", map[string]string{"b.txt": "p2\n"})
+
+	repo, err := gitrepo.Open(r.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !repo.HasCommitGraph() {
+		t.Fatal("the commit-graph file was not loaded")
+	}
+	reach, err := repo.NewReach(c3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		h    gitrepo.Hash
+		want bool
+	}{
+		{"the tip", c3, true},
+		{"newer than the graph", c2, true},
+		{"in the graph", c1, true},
+		{"the root", c0, true},
+		{"another branch, in the graph", p1, false},
+		{"another branch, newer than the graph", p2, false},
+	} {
+		got, err := reach.Contains(tt.h)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got != tt.want {
+			t.Errorf("%s: main contains %s = %v, want %v", tt.name, tt.h, got, tt.want)
+		}
+	}
+}
