@@ -85,7 +85,9 @@ const fakeToken = "ghs_fake"
 //	github team ORG/SLUG LOGIN...
 //	github readonly [off]            writes get 403, as for a token without rights
 //	github fault METHOD PATH STATUS [after] [drop] [times=N] [Header=Value...]
-//	github review N LOGIN approve|request-changes|comment|dismiss [COMMIT]
+//	github review N LOGIN approve|request-changes|comment [COMMIT]
+//	github review N LOGIN dismiss    dismiss LOGIN's latest approval or change request
+//	github head N                    sets $HEAD to the pull request's head commit
 //	github merge N                   merge with a merge commit; sets $MERGE
 //	github pulls | body N | statuses N | file BRANCH PATH | commit BRANCH | tag NAME | refs | writes | reset-calls
 //	github check                     no problem so far
@@ -156,7 +158,13 @@ func cmdGitHub(ts *testscript.TestScript, neg bool, args []string) {
 	case "review":
 		n, err := strconv.Atoi(argAt(ts, args, 1))
 		ts.Check(err)
-		state := map[string]string{"approve": "APPROVED", "request-changes": "CHANGES_REQUESTED", "comment": "COMMENTED", "dismiss": "DISMISSED"}[argAt(ts, args, 3)]
+		if argAt(ts, args, 3) == "dismiss" {
+			if !s.Dismiss(n, args[2]) {
+				ts.Fatalf("github review: %s has no approval or change request on #%d to dismiss", args[2], n)
+			}
+			break
+		}
+		state := map[string]string{"approve": "APPROVED", "request-changes": "CHANGES_REQUESTED", "comment": "COMMENTED"}[argAt(ts, args, 3)]
 		if state == "" {
 			ts.Fatalf("github review: state %q: want approve, request-changes, comment or dismiss", args[3])
 		}
@@ -165,6 +173,10 @@ func cmdGitHub(ts *testscript.TestScript, neg bool, args []string) {
 		} else {
 			s.Review(n, args[2], state)
 		}
+	case "head":
+		n, err := strconv.Atoi(argAt(ts, args, 1))
+		ts.Check(err)
+		ts.Setenv("HEAD", s.HeadSHA(n))
 	case "merge":
 		n, err := strconv.Atoi(argAt(ts, args, 1))
 		ts.Check(err)

@@ -88,6 +88,7 @@ type Decision struct {
 	Approvals   []Approval // counted, in the order given
 	Stale       []Review   // approvals of an older commit
 	Changes     []Review   // outstanding "changes requested" from QA reviewers
+	Dismissed   []Review   // reviewers whose latest approval or change request was dismissed
 	NotQA       []string   // approvers outside [qa] reviewers
 	ByAuthor    []string   // authors who approved their own patch
 	Description string     // one line for the commit status
@@ -126,6 +127,10 @@ func Decide(p Policy, in Input) (Decision, error) {
 		case ChangesRequested:
 			if qa && !isAuthor(r.User) {
 				d.Changes = append(d.Changes, r)
+			}
+		case Dismissed:
+			if qa && !isAuthor(r.User) {
+				d.Dismissed = append(d.Dismissed, r)
 			}
 		}
 	}
@@ -218,6 +223,9 @@ func (d Decision) Explain(p Policy) []string {
 	}
 	for _, r := range d.Stale {
 		out = append(out, fmt.Sprintf("not counted: %s approved %s, an older commit than the head %s; they must review again", r.User, short(r.CommitID), short(d.Head)))
+	}
+	for _, r := range d.Dismissed {
+		out = append(out, fmt.Sprintf("not counted: %s's review was dismissed; they must review again", r.User))
 	}
 	for _, u := range d.ByAuthor {
 		out = append(out, fmt.Sprintf("not counted: %s authored this patch and cannot approve it", u))

@@ -101,6 +101,18 @@ func TestDecide(t *testing.T) {
 				{ID: 2, User: "qa-alice", State: Dismissed, CommitID: head, At: at(2)},
 			},
 			wantState: Pending,
+			wantLines: []string{"not counted: qa-alice's review was dismissed; they must review again",
+				"missing: 1 more approval(s) of the head commit bbbbbbb from a QA reviewer"},
+		},
+		{
+			// GitHub turns a dismissed review's own state into DISMISSED.
+			name:   "a dismissed change request no longer blocks",
+			policy: Policy{Approvals: 1},
+			reviews: []Review{
+				{ID: 1, User: "qa-bob", State: Approved, CommitID: head, At: at(1)},
+				{ID: 2, User: "qa-alice", State: Dismissed, CommitID: old, At: at(2)},
+			},
+			wantState: Success, wantBy: []string{"qa-bob"},
 		},
 		{
 			name:   "the author's approval and outsiders' never count",

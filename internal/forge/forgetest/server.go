@@ -384,6 +384,29 @@ func (s *Server) ReviewOn(number int, user, state, commit string) {
 	s.addReview(s.pull(number), user, state, commit)
 }
 
+// Dismiss dismisses the user's latest approval or change request, as a
+// maintainer does on the pull request: GitHub turns that review's state
+// into DISMISSED and adds none.
+func (s *Server) Dismiss(number int, user string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.pull(number)
+	for i := len(p.Reviews) - 1; i >= 0; i-- {
+		if r := &p.Reviews[i]; r.User == user && (r.State == "APPROVED" || r.State == "CHANGES_REQUESTED") {
+			r.State = "DISMISSED"
+			return true
+		}
+	}
+	return false
+}
+
+// HeadSHA is a pull request's head commit.
+func (s *Server) HeadSHA(number int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pull(number).HeadSHA
+}
+
 func (s *Server) addReview(p *Pull, user, state, commit string) {
 	s.idSeq++
 	s.clock = s.clock.Add(time.Minute)
