@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -85,20 +86,54 @@ func runGate(ctx context.Context, opts *GateOptions) error {
 		return err
 	}
 	c := t.client
-	prs, err := c.FindPulls(ctx, t.head, "open")
+	prs, err := c.FindPulls(ctx, t.head, "all")
 	if err != nil {
 		return err
 	}
-	if len(prs) == 0 {
-		if !c.Offline() {
-			return &exitError{code: ExitFindings, err: fmt.Errorf("no open pull request from %s on %s: run `patchline pr %s` first", t.head, c.Repo(), t.m.ID)}
+	var pr *forge.PullRequest
+	for i := range prs {
+		if prs[i].State == "open" {
+			pr = &prs[i]
+			break
 		}
-		prs = []forge.PullRequest{{HeadSHA: t.patch.Commit.String()}}
 	}
-	pr := prs[0]
+	if pr == nil {
+		if !c.Offline() {
+			return t.notOpen(ctx, prs)
+		}
+		pr = &forge.PullRequest{HeadSHA: t.patch.Commit.String()}
+	}
+	res, err := t.gate(ctx, *pr, opts.Now())
+	if err != nil {
+		return t.undecided(ctx, *pr, err)
+	}
+	err = c.SetStatus(ctx, pr.HeadSHA, forge.Status{State: res.State, Context: QAContext, Description: res.Description, TargetURL: pr.URL})
+	if err != nil {
+		return t.undecided(ctx, *pr, err)
+	}
+	if opts.JSON {
+		if err := writeJSON(opts.IO, res); err != nil {
+			return err
+		}
+	} else if !opts.DryRun {
+		fmt.Fprintf(opts.IO.Out, "%s: %s — %s\n", QAContext, res.State, res.Description)
+		for _, line := range res.Explain {
+			fmt.Fprintf(opts.IO.Out, "  %s\n", line)
+		}
+	}
+	if res.State != qa.Success {
+		return findings()
+	}
+	return nil
+}
+
+// gate decides the pull request's patchline/qa status: its reviews against
+// [qa], and validate on its head commit.
+func (t *prTarget) gate(ctx context.Context, pr forge.PullRequest, now time.Time) (*GateResult, error) {
+	c := t.client
 	d, err := t.decide(ctx, pr)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	res := &GateResult{Number: pr.Number, Head: pr.HeadSHA, State: d.State, Description: d.Description,
 		Required: d.Required, Approvals: d.Approvals, Missing: d.Missing(), Explain: d.Explain(t.policy)}
@@ -107,10 +142,10 @@ func runGate(ctx context.Context, opts *GateOptions) error {
 	}
 
 	// validate must pass on the very commit the approvals are for.
-	rep, verr := validatePatch(t.reg, t.patch, opts.Now())
+	rep, err := validatePatch(t.reg, t.patch, now)
 	switch {
-	case verr != nil:
-		return verr
+	case err != nil:
+		return nil, err
 	case t.patch.Commit.String() != pr.HeadSHA && !c.Offline():
 		res.State = qa.Failure
 		res.Description = fmt.Sprintf("validated %s, not the head %s: fetch it and rerun", shortSHA(t.patch.Commit.String()), shortSHA(pr.HeadSHA))
@@ -133,25 +168,56 @@ func runGate(ctx context.Context, opts *GateOptions) error {
 	default:
 		res.Validated = true
 	}
+	return res, nil
+}
 
-	err = c.SetStatus(ctx, pr.HeadSHA, forge.Status{State: res.State, Context: QAContext, Description: res.Description, TargetURL: pr.URL})
+// statusError is the commit status of a gate that could not decide.
+const statusError = "error"
+
+// undecided is a gate that failed before its status was set. It sets
+// patchline/qa to error on the head, so that a success an earlier run left
+// on the same commit cannot let the pull request merge, and returns why.
+func (t *prTarget) undecided(ctx context.Context, pr forge.PullRequest, cause error) error {
+	c := t.client
+	if c.DryRun() || pr.HeadSHA == "" {
+		return cause
+	}
+	why := cause.Error()
+	var apiErr *forge.APIError
+	if errors.As(cause, &apiErr) {
+		why = apiErr.Op + ": " + apiErr.Kind.Error()
+	}
+	err := c.SetStatus(ctx, pr.HeadSHA, forge.Status{State: statusError, Context: QAContext,
+		Description: "not decided (" + why + "); rerun patchline gate", TargetURL: pr.URL})
 	if err != nil {
+		return fmt.Errorf("%w; %s on %s could not be set to error either, so the status an earlier run set stands until a rerun succeeds", cause, QAContext, shortSHA(pr.HeadSHA))
+	}
+	t.say("set %s to error on %s: rerun patchline gate", QAContext, shortSHA(pr.HeadSHA))
+	return cause
+}
+
+// notOpen explains why no open pull request is there to gate. A merged one
+// has nothing left to gate; a closed one, most often closed by GitHub when
+// its branch was deleted, must be reopened.
+func (t *prTarget) notOpen(ctx context.Context, prs []forge.PullRequest) error {
+	c := t.client
+	for _, p := range prs {
+		if p.Merged && p.BaseRef == t.base {
+			t.say("#%d from %s already merged into %s: nothing left to gate", p.Number, t.head, t.base)
+			return nil
+		}
+	}
+	if len(prs) == 0 {
+		return &exitError{code: ExitFindings, err: fmt.Errorf("no open pull request from %s on %s: run `patchline pr %s` first", t.head, c.Repo(), t.m.ID)}
+	}
+	closed := prs[0]
+	if _, found, err := c.GetRef(ctx, "heads/"+t.head); err != nil {
 		return err
+	} else if !found {
+		return &exitError{code: ExitPrecondition, err: fmt.Errorf("%w: #%d closed when %s was deleted from %s; push it again (git push -u origin %s) and reopen #%d",
+			ErrHeadBranchMissing, closed.Number, t.head, c.Repo(), t.head, closed.Number)}
 	}
-	if opts.JSON {
-		if err := writeJSON(opts.IO, res); err != nil {
-			return err
-		}
-	} else if !opts.DryRun {
-		fmt.Fprintf(opts.IO.Out, "%s: %s — %s\n", QAContext, res.State, res.Description)
-		for _, line := range res.Explain {
-			fmt.Fprintf(opts.IO.Out, "  %s\n", line)
-		}
-	}
-	if res.State != qa.Success {
-		return findings()
-	}
-	return nil
+	return &exitError{code: ExitFindings, err: fmt.Errorf("#%d from %s is closed: reopen it, or run `patchline pr %s` to open a new one", closed.Number, t.head, t.m.ID)}
 }
 
 func containsString(list []string, s string) bool {
