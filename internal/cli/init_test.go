@@ -1,0 +1,161 @@
+package cli
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/patchline/patchline/internal/config"
+)
+
+// workflow is the part of a GitHub Actions workflow the tests read.
+type workflow struct {
+	On   map[string]any `yaml:"on"`
+	Jobs map[string]struct {
+		Needs    any    `yaml:"needs"`
+		If       string `yaml:"if"`
+		RunsOn   string `yaml:"runs-on"`
+		Strategy struct {
+			Matrix any `yaml:"matrix"`
+		} `yaml:"strategy"`
+		Steps []struct {
+			ID   string `yaml:"id"`
+			Uses string `yaml:"uses"`
+			Run  string `yaml:"run"`
+		} `yaml:"steps"`
+	} `yaml:"jobs"`
+}
+
+func renderWorkflow(t *testing.T) (string, workflow) {
+	t.Helper()
+	data, err := renderTemplate("", "workflow.yml.tmpl", config.Default("inventory", "acme/inventory"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf workflow
+	if err := yaml.Unmarshal(data, &wf); err != nil {
+		t.Fatalf("the workflow init writes is not YAML: %v\n%s", err, data)
+	}
+	return string(data), wf
+}
+
+// TestInitWorkflow checks the workflow `patchline init` writes: valid YAML,
+// every job the issue asks for, and the build matrix fed from
+// `patchline plan --format github-matrix` through fromJSON.
+func TestInitWorkflow(t *testing.T) {
+	t.Parallel()
+	text, wf := renderWorkflow(t)
+	for _, event := range []string{"push", "pull_request", "pull_request_review"} {
+		if _, ok := wf.On[event]; !ok {
+			t.Errorf("on: no %s", event)
+		}
+	}
+	runs := func(job string) string {
+		j, ok := wf.Jobs[job]
+		if !ok {
+			t.Fatalf("no job %q; jobs: %v", job, wf.Jobs)
+		}
+		var b strings.Builder
+		for _, s := range j.Steps {
+			b.WriteString(s.Run + "\n")
+		}
+		return b.String()
+	}
+	for job, want := range map[string]string{
+		"validate": "patchline validate --all --format github",
+		"plan":     `patchline plan "$PATCH_BRANCH" --format github-matrix`,
+		"build":    `patchline build "${{ matrix.id }}" --platform "${{ matrix.platform }}"`,
+		"sign":     "patchline sign",
+		"pr":       `patchline pr "$PATCH_BRANCH" --bundles dist`,
+		"gate":     `patchline gate "$PATCH_BRANCH"`,
+		"release":  `patchline pr "$PATCH_BRANCH" --merged`,
+	} {
+		if got := runs(job); !strings.Contains(got, want) {
+			t.Errorf("job %s runs\n%s\nwant %s", job, got, want)
+		}
+	}
+	if got, want := wf.Jobs["build"].Strategy.Matrix, "${{ fromJSON(needs.plan.outputs.matrix) }}"; got != want {
+		t.Errorf("build strategy.matrix = %v, want %s", got, want)
+	}
+	if got := wf.Jobs["sign"].Needs; got != "build" {
+		t.Errorf("sign needs %v, want build: one job signs every bundle", got)
+	}
+	if strings.Count(text, "${{") != strings.Count(text, "}}") {
+		t.Errorf("unbalanced ${{ }} in the workflow")
+	}
+}
+
+// TestInitWorkflowGateStep runs the gate step's shell with a stand-in
+// patchline: exit 1 passes only when gate set the status (and said so),
+// so a rate limit or an outage fails the job instead of hiding.
+func TestInitWorkflowGateStep(t *testing.T) {
+	t.Parallel()
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	_, wf := renderWorkflow(t)
+	var step string
+	for _, s := range wf.Jobs["gate"].Steps {
+		if strings.Contains(s.Run, "patchline gate") {
+			step = s.Run
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		stdout string
+		code   int
+		pass   bool
+	}{
+		{"satisfied", "patchline/qa: success — approved by qa-alice on abc1234", 0, true},
+		{"not approved yet", "patchline/qa: pending — 0 of 2 QA approvals on abc1234", 1, true},
+		{"rate limited", "", 1, false},
+		{"bad token", "", 2, false},
+		{"branch deleted", "", 4, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			fake := "#!/bin/sh\necho 'patchline: failed' >&2\n"
+			if tc.stdout != "" {
+				fake = "#!/bin/sh\necho '" + tc.stdout + "'\n"
+			}
+			fake += "exit " + strconv.Itoa(tc.code) + "\n"
+			if err := os.WriteFile(filepath.Join(dir, "patchline"), []byte(fake), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			// GitHub runs a step's run: with bash -e.
+			cmd := exec.Command(bash, "--noprofile", "--norc", "-e", "-o", "pipefail", "-c", step)
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"), "PATCH_BRANCH=patch/PL-2026-0001")
+			out, err := cmd.CombinedOutput()
+			if pass := err == nil; pass != tc.pass {
+				t.Errorf("patchline gate exiting %d with stdout %q: step passed = %v, want %v\n%s", tc.code, tc.stdout, pass, tc.pass, out)
+			}
+		})
+	}
+}
+
+// TestOwnWorkflowsAreYAML checks patchline's own CI and release workflows.
+func TestOwnWorkflowsAreYAML(t *testing.T) {
+	t.Parallel()
+	names, err := filepath.Glob(filepath.Join("..", "..", ".github", "workflows", "*.yml"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no workflows under .github/workflows (%v)", err)
+	}
+	for _, name := range names {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wf workflow
+		if err := yaml.Unmarshal(data, &wf); err != nil || len(wf.Jobs) == 0 {
+			t.Errorf("%s: not a workflow with jobs: %v", name, err)
+		}
+	}
+}
