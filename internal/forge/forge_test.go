@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -269,6 +270,42 @@ func TestFromEnv(t *testing.T) {
 	o = forge.FromEnv(func(string) string { return "" })
 	if o.BaseURL != "" {
 		t.Errorf("FromEnv(empty).BaseURL = %q, want \"\" (the public API)", o.BaseURL)
+	}
+}
+
+// TestEnterpriseBaseURL checks that a GITHUB_API_URL with a path, as GitHub
+// Enterprise Server's https://HOST/api/v3 has, is where every call goes.
+func TestEnterpriseBaseURL(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Method+" "+r.URL.Path+" "+r.Header.Get("Authorization"))
+		mu.Unlock()
+		if r.URL.Path != "/api/v3/repos/acme/inventory/pulls" {
+			t.Errorf("unexpected request %s %s", r.Method, r.URL)
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte("[]"))
+	}))
+	defer srv.Close()
+	env := map[string]string{"GITHUB_API_URL": srv.URL + "/api/v3", "GITHUB_TOKEN": "s3cret"}
+	o := forge.FromEnv(func(k string) string { return env[k] })
+	o.Repo = "acme/inventory"
+	c, err := forge.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.FindPulls(context.Background(), "patch/PL-2026-0001", "open"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"GET /api/v3/repos/acme/inventory/pulls Bearer s3cret"}; !slices.Equal(got, want) {
+		t.Errorf("requests = %q, want %q", got, want)
 	}
 }
 
