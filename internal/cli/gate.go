@@ -41,9 +41,18 @@ never count. Otherwise the status is pending (approvals missing) or failure
 (changes requested, or validate fails), and the description and stdout say
 what is missing.
 
+When gate cannot decide (GitHub rate limits it past its wait, refuses the
+token, or does not answer), it sets the status to error, so that a success
+an earlier run left on the same commit cannot let the pull request merge,
+and exits non-zero; a rerun decides. A merged pull request has nothing
+left to gate.
+
 Make patchline/qa a required status check of the maintenance branches.
 
-Exit status: 0 when the gate is satisfied, 1 when not.`,
+Exit status: 0 when the gate is satisfied (or the pull request merged), 1
+when not, and when GitHub could not be read (stdout then has no status
+line); 2 for no token, a refused token or a repository GitHub does not
+show; 4 when the patch branch was deleted and its pull request closed.`,
 		Example: `  patchline gate                      # on the patch branch
   patchline gate patch/PL-2026-0007   # in a pull_request_review workflow
   patchline gate --json`,
