@@ -1,7 +1,6 @@
 package delta
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -30,10 +29,11 @@ type entry struct {
 }
 
 // Create writes a delta that turns old into new. The same inputs give the
-// same bytes. Besides its inputs it needs about 5 bytes per byte of old
-// while it searches (the suffix array and a filter), then, once that is
-// freed, a fixed 45 MiB or so for the compressor. Parts of the work run on
-// two goroutines at once.
+// same bytes. Besides its inputs it needs about 3 bytes per byte of old
+// while it builds its index (the suffix array of old's even offsets and the
+// byte pairs it sorts), under 3 while it searches (the array and a filter),
+// then, once that is freed, a fixed 40 MiB or so for the compressor. Parts
+// of the work run on two goroutines at once.
 func Create(old, new []byte, w io.Writer) error {
 	if len(old) > maxOld {
 		return fmt.Errorf("old file is %d bytes; deltas take old files up to %d bytes", len(old), maxOld)
@@ -43,7 +43,7 @@ func Create(old, new []byte, w io.Writer) error {
 	wg.Go(func() { h.OldSum, h.NewSum = sha256.Sum256(old), sha256.Sum256(new) })
 	entries := compact(newIndex(old).plan(new))
 	wg.Wait()
-	// The index, 4 to 5 bytes per byte of old, is garbage from here on.
+	// The index, 2 to 3 bytes per byte of old, is garbage from here on.
 	// Collect it now so the compressor below reuses its memory instead of
 	// growing the heap past what the search needed.
 	runtime.GC()
@@ -65,39 +65,36 @@ func Create(old, new []byte, w io.Writer) error {
 	// candidate predicts nothing, so prediction never makes a delta much
 	// larger. Length stands in for compressed size: it counts the bytes
 	// that need correcting, and it is much cheaper to get. The candidates
-	// are independent, so they are encoded at the same time.
+	// are measured at the same time, without keeping their streams, and
+	// only the best one's is written.
 	var streams [numStreams][]byte
 	candidates := predictors(old)
-	diffs := make([][]byte, len(candidates))
+	lengths := make([]int64, len(candidates))
 	for i, p := range candidates {
-		wg.Go(func() { diffs[i] = diffStream(old, new, entries, p, shifts) })
+		wg.Go(func() {
+			var s sparseWriter
+			s.countOnly = true
+			diffStream(&s, old, new, entries, p, shifts)
+			s.bytes()
+			lengths[i] = s.n
+		})
 	}
 	wg.Wait()
 	best := 0
-	for i := range diffs {
-		if len(diffs[i]) < len(diffs[best]) {
+	for i := range lengths {
+		if lengths[i] < lengths[best] {
 			best = i
 		}
 	}
 	pred := candidates[best]
-	streams[streamDiff] = enc.EncodeAll(diffs[best], nil)
-	diffs = nil
+	var diff sparseWriter
+	diffStream(&diff, old, new, entries, pred, shifts)
+	// Every stream goes through EncodeAll, so one encoder's tables serve
+	// them all: the streaming encoder would allocate a second set.
+	streams[streamDiff] = enc.EncodeAll(diff.bytes(), nil)
+	diff = sparseWriter{}
 	streams[streamControl] = enc.EncodeAll(controlStream(pred, entries), nil)
-	if n := rawExtra(entries); n == 0 {
-		// A stream of unknown length declares the largest window; an
-		// empty one written whole declares the smallest.
-		streams[streamExtra] = enc.EncodeAll(nil, nil)
-	} else {
-		var extra bytes.Buffer
-		enc.ResetContentSize(&extra, n)
-		if err := writeExtra(enc, new, entries); err != nil {
-			return fmt.Errorf("create delta: compress extra stream: %w", err)
-		}
-		if err := enc.Close(); err != nil {
-			return fmt.Errorf("create delta: compress extra stream: %w", err)
-		}
-		streams[streamExtra] = extra.Bytes()
-	}
+	streams[streamExtra] = enc.EncodeAll(extraStream(new, entries), nil)
 
 	for i, s := range streams {
 		h.streams[i] = int64(len(s))
@@ -124,11 +121,10 @@ func controlStream(p predictor, entries []entry) []byte {
 	return b
 }
 
-// diffStream encodes, sparse, new minus the predicted old over every diff
-// region. It reads the prediction's patches as they come, so no copy of a
-// region is made.
-func diffStream(old, new []byte, entries []entry, p predictor, shifts shiftMap) []byte {
-	var s sparseWriter
+// diffStream encodes into s, sparse, new minus the predicted old over every
+// diff region. It reads the prediction's patches as they come, so no copy
+// of a region is made.
+func diffStream(s *sparseWriter, old, new []byte, entries []entry, p predictor, shifts shiftMap) {
 	var oldPos, newPos int64
 	for _, e := range entries {
 		oldPos += e.seek
@@ -145,27 +141,22 @@ func diffStream(old, new []byte, entries []entry, p predictor, shifts shiftMap) 
 		oldPos += e.diff
 		newPos += e.diff + e.extra
 	}
-	return s.bytes()
 }
 
-func writeExtra(w io.Writer, new []byte, entries []entry) error {
-	var newPos int64
-	for _, e := range entries {
-		newPos += e.diff
-		if _, err := w.Write(new[newPos : newPos+e.extra]); err != nil {
-			return err
-		}
-		newPos += e.extra
-	}
-	return nil
-}
-
-func rawExtra(entries []entry) int64 {
+// extraStream gathers the bytes of new that no region matched.
+func extraStream(new []byte, entries []entry) []byte {
 	var n int64
 	for _, e := range entries {
 		n += e.extra
 	}
-	return n
+	out := make([]byte, 0, n)
+	var newPos int64
+	for _, e := range entries {
+		newPos += e.diff
+		out = append(out, new[newPos:newPos+e.extra]...)
+		newPos += e.extra
+	}
+	return out
 }
 
 // minEntry is the fewest bytes an entry other than the first may produce.

@@ -5,8 +5,9 @@ import "slices"
 // This file builds suffix arrays with SA-IS (Nong, Zhang and Chan, "Two
 // Efficient Algorithms for Linear Time Suffix Array Construction", 2011).
 //
-// The memory budget is the point: the array itself takes 4 bytes per input
-// byte (int32 offsets, so inputs stay under 2 GiB) and the S/L type bits one
+// The memory budget is the point: the array itself takes 4 bytes per symbol
+// (int32 offsets, so inputs stay under 2 GiB; the index sorts byte pairs, so
+// 2 bytes per byte of old) and the S/L type bits one
 // bit per symbol at each level. The reduced problem of each recursion level
 // lives inside the caller's array (names in its top half, the reduced suffix
 // array in its bottom half), and the bucket table of a level, one int32 per
@@ -20,15 +21,33 @@ import "slices"
 // symbol, which is never stored: the suffix starting at len(text)-1 is the
 // one the sentinel induces first.
 
-// symbol is what a text is made of: bytes at the top level, int32 names of
-// LMS substrings in the reduced problems.
-type symbol interface{ ~byte | ~int32 }
+// symbol is what a text is made of: bytes or byte pairs at the top level,
+// int32 names of LMS substrings in the reduced problems.
+type symbol interface{ ~byte | ~uint16 | ~int32 }
 
 // suffixArray returns the start offsets of text's suffixes in lexicographic
 // order. text must be shorter than 1<<31 bytes.
 func suffixArray(text []byte) []int32 {
 	sa := make([]int32, len(text))
 	sais(text, sa, 256, nil)
+	return sa
+}
+
+// evenSuffixArray returns the start offsets of text's suffixes that start at
+// even offsets, in lexicographic order: half an array, 2 bytes per byte of
+// text. Read as big-endian byte pairs, the text's suffixes at even offsets
+// are the pair text's suffixes, in the same order, so SA-IS sorts the pairs.
+// A last odd byte starts no suffix of its own.
+func evenSuffixArray(text []byte) []int32 {
+	pairs := make([]uint16, len(text)/2)
+	for i := range pairs {
+		pairs[i] = uint16(text[2*i])<<8 | uint16(text[2*i+1])
+	}
+	sa := make([]int32, len(pairs))
+	sais(pairs, sa, 1<<16, nil)
+	for i := range sa {
+		sa[i] *= 2
+	}
 	return sa
 }
 

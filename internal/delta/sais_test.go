@@ -17,6 +17,17 @@ func naiveSuffixArray(text []byte) []int32 {
 	return sa
 }
 
+// naiveEvenSuffixArray sorts the suffixes at even offsets that have a
+// whole pair to start with.
+func naiveEvenSuffixArray(text []byte) []int32 {
+	sa := make([]int32, len(text)/2)
+	for i := range sa {
+		sa[i] = int32(2 * i)
+	}
+	slices.SortFunc(sa, func(a, b int32) int { return bytes.Compare(text[a:len(text)&^1], text[b:len(text)&^1]) })
+	return sa
+}
+
 func TestSuffixArray(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -114,6 +125,9 @@ func FuzzSuffixArray(f *testing.F) {
 		}
 		if got, want := suffixArray(text), naiveSuffixArray(text); !slices.Equal(got, want) {
 			t.Errorf("suffixArray(%q) = %v, want %v", text, got, want)
+		}
+		if got, want := evenSuffixArray(text), naiveEvenSuffixArray(text); !slices.Equal(got, want) {
+			t.Errorf("evenSuffixArray(%q) = %v, want %v", text, got, want)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package delta
 import (
 	"encoding/binary"
 	"math/bits"
+	"runtime"
 	"sync"
 )
 
@@ -17,11 +18,15 @@ type index struct {
 	// grams has a bit set for the hash of every 8-byte string in old; a
 	// search for a string whose first 8 bytes hash to a clear bit can only
 	// find a match shorter than 8 bytes, too short to start an entry.
-	grams     []uint64
-	gramShift uint
+	grams    []uint64
+	gramBits uint64 // len(grams) * 64
 }
 
-// part is the suffix array of old[start:start+len(text)].
+// part is the suffix array of old[start:start+len(text)], sampled: only
+// the suffixes at even offsets are in it, which halves the index to 2 bytes
+// per byte of old. A match at an odd offset is found one byte on, where it
+// is at an even one, and the search's backward extension recovers the byte
+// it skipped.
 type part struct {
 	start int
 	text  []byte
@@ -36,30 +41,35 @@ type part struct {
 // minPart is the smallest old file that is indexed in two parts.
 const minPart = 4 << 20
 
-// newIndex builds the parts' suffix arrays and the filter, each on its own
-// goroutine.
+// newIndex builds the parts' suffix arrays, each on its own goroutine, then
+// the filter. The filter waits so that it takes the memory the suffix
+// sorts worked in (a byte per byte of old): built beside them it would
+// raise the peak by its own size.
 func newIndex(old []byte) *index {
 	ix := &index{old: old}
 	split := []int{0, len(old)}
 	if len(old) >= minPart {
-		split = []int{0, len(old) / 2, len(old)}
+		split = []int{0, len(old) / 2 &^ 1, len(old)}
 	}
 	ix.parts = make([]part, len(split)-1)
 	var wg sync.WaitGroup
 	for i := range ix.parts {
 		p := &ix.parts[i]
-		p.start, p.text = split[i], old[split[i]:split[i+1]]
+		// Whole pairs only: the suffixes are sorted as pair texts, and a
+		// last odd byte would make the order differ from the bytes'.
+		p.start, p.text = split[i], old[split[i]:split[i+1]&^1]
 		wg.Go(p.build)
 	}
-	ix.buildFilter()
 	wg.Wait()
+	runtime.GC()
+	ix.buildFilter()
 	return ix
 }
 
 func (p *part) build() {
-	p.sa = suffixArray(p.text)
+	p.sa = evenSuffixArray(p.text)
 	p.bucket = make([]int32, 1<<16+1)
-	for i := range p.text {
+	for _, i := range p.sa {
 		p.bucket[pairKey(p.text[i:])+1]++
 	}
 	for k := 1; k < len(p.bucket); k++ {
@@ -67,13 +77,15 @@ func (p *part) build() {
 	}
 }
 
+// gramBitsPerByte sizes the filter: with 5 bits per byte of old, a string
+// absent from old finds its bit clear 4 times in 5.
+const gramBitsPerByte = 5
+
 func (ix *index) buildFilter() {
 	old := ix.old
-	// 4 to 8 bits per byte of old (fewer past 256 MiB): a string absent
-	// from old finds its bit clear at least 7 times in 8.
-	tableBits := min(max(bits.Len(uint(len(old)))+2, 6), 30)
-	ix.gramShift = uint(64 - tableBits)
-	ix.grams = make([]uint64, 1<<tableBits/64)
+	words := max((len(old)*gramBitsPerByte+63)/64, 1)
+	ix.grams = make([]uint64, words)
+	ix.gramBits = uint64(words) * 64
 	for i := 0; i+gramLen <= len(old); i++ {
 		h := ix.gramHash(old[i:])
 		ix.grams[h/64] |= 1 << (h % 64)
@@ -82,8 +94,11 @@ func (ix *index) buildFilter() {
 
 const gramLen = 8
 
+// gramHash maps the first 8 bytes of b to a bit of the filter: a
+// multiplicative hash, scaled to the table by the high half of a product.
 func (ix *index) gramHash(b []byte) uint64 {
-	return binary.LittleEndian.Uint64(b) * 0x9E3779B97F4A7C15 >> ix.gramShift
+	hi, _ := bits.Mul64(binary.LittleEndian.Uint64(b)*0x9E3779B97F4A7C15, ix.gramBits)
+	return hi
 }
 
 // mayOccur reports whether the first 8 bytes of s may occur in old; false

@@ -23,12 +23,15 @@ import (
 // makes deltas of executables larger, not smaller: zstd does better with
 // the more regular pairs.
 
-// sparseWriter encodes corrections as skip/run pairs.
+// sparseWriter encodes corrections as skip/run pairs. With countOnly it
+// keeps only the length the stream would have, in n.
 type sparseWriter struct {
-	out   []byte
-	skip  int64  // zeros before lit
-	lit   []byte // corrections not yet written
-	zeros int64  // zeros after lit
+	out       []byte
+	n         int64
+	countOnly bool
+	skip      int64  // zeros before lit
+	lit       []byte // corrections not yet written
+	zeros     int64  // zeros after lit
 }
 
 // write appends the corrections that turn pred into target.
@@ -54,9 +57,15 @@ func (s *sparseWriter) write(pred, target []byte) {
 }
 
 func (s *sparseWriter) flush() {
-	s.out = binary.AppendUvarint(s.out, uint64(s.skip))
-	s.out = binary.AppendUvarint(s.out, uint64(len(s.lit)))
-	s.out = append(s.out, s.lit...)
+	if s.countOnly {
+		var b [binary.MaxVarintLen64]byte
+		s.n += int64(binary.PutUvarint(b[:], uint64(s.skip)) + binary.PutUvarint(b[:], uint64(len(s.lit))) + len(s.lit))
+	} else {
+		s.out = binary.AppendUvarint(s.out, uint64(s.skip))
+		s.out = binary.AppendUvarint(s.out, uint64(len(s.lit)))
+		s.out = append(s.out, s.lit...)
+		s.n = int64(len(s.out))
+	}
 	s.skip, s.lit = 0, s.lit[:0]
 }
 
