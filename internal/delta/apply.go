@@ -72,8 +72,19 @@ func rebuild(old []byte, r io.Reader, h Header) ([]byte, error) {
 		}
 		compressed[i] = buf.Bytes()
 	}
+	ranged := false
+	if h.version >= 2 {
+		d := compressed[streamDiff]
+		if len(d) == 0 || d[0] != diffZstd && d[0] != diffRange {
+			return nil, fmt.Errorf("%w: diff stream has no known coding", ErrCorrupt)
+		}
+		ranged, compressed[streamDiff] = d[0] == diffRange, d[1:]
+	}
 	var dec [numStreams]*zstd.Decoder
 	for i := range dec {
+		if i == streamDiff && ranged {
+			continue
+		}
 		var in io.Reader
 		if i == streamExtra {
 			in = &io.LimitedReader{R: r, N: h.streams[i]}
@@ -94,7 +105,14 @@ func rebuild(old []byte, r io.Reader, h Header) ([]byte, error) {
 		return nil, err
 	}
 	shifts := newShiftMap(entries)
-	diffs := &sparseReader{r: bufio.NewReader(dec[streamDiff])}
+	diffs := &sparseReader{}
+	if ranged {
+		if diffs.rc, err = newRCPairs(compressed[streamDiff]); err != nil {
+			return nil, err
+		}
+	} else {
+		diffs.r = bufio.NewReader(dec[streamDiff])
+	}
 	for _, e := range entries {
 		diffs.left += e.diff
 	}
@@ -117,7 +135,13 @@ func rebuild(old []byte, r io.Reader, h Header) ([]byte, error) {
 		newPos += e.extra
 	}
 
-	for i, rd := range [numStreams]io.Reader{ctrl, diffs.r, dec[streamExtra]} {
+	if err := diffs.end(); err != nil {
+		return nil, err
+	}
+	for i, rd := range [numStreams]io.Reader{streamControl: ctrl, streamExtra: dec[streamExtra]} {
+		if rd == nil {
+			continue
+		}
 		if err := expectEOF(rd); err != nil {
 			return nil, fmt.Errorf("%w: %s stream has data past the end of the output", ErrCorrupt, streamName(i))
 		}

@@ -35,10 +35,16 @@ type entry struct {
 // then, once that is freed, a fixed 40 MiB or so for the compressor. Parts
 // of the work run on two goroutines at once.
 func Create(old, new []byte, w io.Writer) error {
+	return create(old, new, w, -1)
+}
+
+// create is Create with the diff stream's coding forced to diffZstd or
+// diffRange, or, with -1, the shorter of the two.
+func create(old, new []byte, w io.Writer, coding int) error {
 	if len(old) > maxOld {
 		return fmt.Errorf("old file is %d bytes; deltas take old files up to %d bytes", len(old), maxOld)
 	}
-	h := Header{OldSize: int64(len(old)), NewSize: int64(len(new))}
+	h := Header{OldSize: int64(len(old)), NewSize: int64(len(new)), version: Version}
 	var wg sync.WaitGroup
 	wg.Go(func() { h.OldSum, h.NewSum = sha256.Sum256(old), sha256.Sum256(new) })
 	entries := compact(newIndex(old).plan(new))
@@ -89,10 +95,27 @@ func Create(old, new []byte, w io.Writer) error {
 	pred := candidates[best]
 	var diff sparseWriter
 	diffStream(&diff, old, new, entries, pred, shifts)
-	// Every stream goes through EncodeAll, so one encoder's tables serve
-	// them all: the streaming encoder would allocate a second set.
-	streams[streamDiff] = enc.EncodeAll(diff.bytes(), nil)
-	diff = sparseWriter{}
+	// Every zstd stream goes through EncodeAll, so one encoder's tables
+	// serve them all: the streaming encoder would allocate a second set.
+	// Both codings of the diff stream are tried and the shorter kept: the
+	// range coder wins where corrections repeat by kind (a table of
+	// shifted values), zstd where they repeat as strings (the fixups that
+	// prediction leaves in an executable).
+	sparse := diff.bytes()
+	var ranged []byte
+	var rerr error
+	wg.Go(func() { ranged, rerr = encodeSparse(sparse) })
+	zstded := enc.EncodeAll(sparse, []byte{diffZstd})
+	wg.Wait()
+	if rerr != nil {
+		return fmt.Errorf("create delta: %w", rerr)
+	}
+	if coding == diffRange || coding < 0 && len(ranged)+1 < len(zstded) {
+		streams[streamDiff] = append([]byte{diffRange}, ranged...)
+	} else {
+		streams[streamDiff] = zstded
+	}
+	diff, sparse, ranged, zstded = sparseWriter{}, nil, nil, nil
 	streams[streamControl] = enc.EncodeAll(controlStream(pred, entries), nil)
 	streams[streamExtra] = enc.EncodeAll(extraStream(new, entries), nil)
 

@@ -3,8 +3,11 @@ package delta
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -137,7 +140,7 @@ func TestReadHeader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Header{OldSize: 3000, OldSum: sha256.Sum256(old), NewSize: 4000, NewSum: sha256.Sum256(new)}
+	want := Header{OldSize: 3000, OldSum: sha256.Sum256(old), NewSize: 4000, NewSum: sha256.Sum256(new), version: Version}
 	h.streams = [numStreams]int64{}
 	if h != want {
 		t.Errorf("ReadHeader = %+v, want %+v", h, want)
@@ -159,16 +162,21 @@ func TestReadHeader(t *testing.T) {
 }
 
 // corruptionPair is a small pair whose delta uses all three streams and
-// the predictor's plain path.
-func corruptionPair() (old, new, delta []byte) {
+// the predictor's plain path, with the diff stream coded as asked.
+func corruptionPair(coding int) (old, new, delta []byte) {
 	old = noise(12, 3000)
-	new = splice(flipped(old, 100), 1500, 20, noise(13, 40))
+	new = splice(flipped(flipped(old, 100), 700), 1500, 20, noise(13, 40))
 	var d bytes.Buffer
-	if err := Create(old, new, &d); err != nil {
+	if err := create(old, new, &d, coding); err != nil {
 		panic(err)
 	}
 	return old, new, d.Bytes()
 }
+
+var codings = []struct {
+	name   string
+	coding int
+}{{"zstd", diffZstd}, {"range", diffRange}}
 
 // applyErr applies delta and fails the test if Apply succeeds with the
 // wrong output or writes anything when it fails.
@@ -187,32 +195,103 @@ func applyErr(t *testing.T, old, new, delta []byte, maxOut int64) error {
 
 func TestApplyRefusesEveryFlippedByte(t *testing.T) {
 	t.Parallel()
-	old, new, delta := corruptionPair()
-	for i := range delta {
-		for _, mask := range []byte{0x01, 0x80, 0xff} {
-			bad := slices.Clone(delta)
-			bad[i] ^= mask
-			err := applyErr(t, old, new, bad, 1<<20)
-			if err != nil && !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrMismatch) {
-				t.Errorf("byte %d ^ %#x: error %v is neither ErrCorrupt nor ErrMismatch", i, mask, err)
+	for _, c := range codings {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			old, new, delta := corruptionPair(c.coding)
+			for i := range delta {
+				for _, mask := range []byte{0x01, 0x80, 0xff} {
+					bad := slices.Clone(delta)
+					bad[i] ^= mask
+					err := applyErr(t, old, new, bad, 1<<20)
+					if err != nil && !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrMismatch) {
+						t.Errorf("byte %d ^ %#x: error %v is neither ErrCorrupt nor ErrMismatch", i, mask, err)
+					}
+				}
 			}
-		}
+		})
 	}
 }
 
 func TestApplyRefusesTruncation(t *testing.T) {
 	t.Parallel()
-	old, new, delta := corruptionPair()
-	for n := range len(delta) {
-		if err := applyErr(t, old, new, delta[:n], 1<<20); !errors.Is(err, ErrCorrupt) {
-			t.Errorf("delta cut to %d of %d bytes: error %v, want ErrCorrupt", n, len(delta), err)
+	for _, c := range codings {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			old, new, delta := corruptionPair(c.coding)
+			for n := range len(delta) {
+				if err := applyErr(t, old, new, delta[:n], 1<<20); !errors.Is(err, ErrCorrupt) {
+					t.Errorf("delta cut to %d of %d bytes: error %v, want ErrCorrupt", n, len(delta), err)
+				}
+			}
+		})
+	}
+}
+
+// TestDiffCodings rebuilds pairs through both codings of the diff stream,
+// and checks Create keeps the shorter.
+func TestDiffCodings(t *testing.T) {
+	t.Parallel()
+	// A table of increasing 4-byte values, all moved by the same amount
+	// in new: corrections that repeat by kind at irregular distances.
+	old := noise(30, 1<<16)
+	new := slices.Clone(old)
+	for i := 0; i+4 <= len(new); i += 4 + int(old[i]%13) {
+		v := binary.LittleEndian.Uint32(new[i:])
+		binary.LittleEndian.PutUint32(new[i:], v+0x1230)
+	}
+	for _, pair := range []struct {
+		name     string
+		old, new []byte
+	}{
+		{"shifted table", old, new},
+		{"edits", noise(31, 5000), splice(flipped(noise(31, 5000), 10), 2000, 5, []byte("inserted"))},
+		{"empty old", nil, noise(32, 100)},
+	} {
+		sizes := map[int]int{}
+		for _, c := range codings {
+			var d bytes.Buffer
+			if err := create(pair.old, pair.new, &d, c.coding); err != nil {
+				t.Fatal(err)
+			}
+			if err := applyErr(t, pair.old, pair.new, d.Bytes(), 1<<20); err != nil {
+				t.Errorf("%s, %s: %v", pair.name, c.name, err)
+			}
+			sizes[c.coding] = d.Len()
 		}
+		var d bytes.Buffer
+		if err := Create(pair.old, pair.new, &d); err != nil {
+			t.Fatal(err)
+		}
+		if want := min(sizes[diffZstd], sizes[diffRange]); d.Len() != want {
+			t.Errorf("%s: Create wrote %d bytes, want the shorter coding's %d (zstd %d, range %d)", pair.name, d.Len(), want, sizes[diffZstd], sizes[diffRange])
+		}
+	}
+}
+
+// TestApplyVersion1 applies a delta written by format version 1, whose
+// diff stream is a zstd frame with no coding byte.
+func TestApplyVersion1(t *testing.T) {
+	t.Parallel()
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("testdata", "v1", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	old, new, delta := read("old"), read("new"), read("delta")
+	if delta[len(Magic)] != 1 {
+		t.Fatalf("testdata/v1/delta is version %d", delta[len(Magic)])
+	}
+	if err := applyErr(t, old, new, delta, 1<<20); err != nil {
+		t.Fatal(err)
 	}
 }
 
 func TestApplyRefuses(t *testing.T) {
 	t.Parallel()
-	old, new, delta := corruptionPair()
+	old, new, delta := corruptionPair(diffRange)
 	huge := func() []byte {
 		// A valid header that promises 1 PiB: refused before Apply
 		// allocates anything of that size, or the test would crash.
@@ -257,7 +336,7 @@ func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk ful
 
 func TestErrorsFromReaderAndWriterAreNotCorruption(t *testing.T) {
 	t.Parallel()
-	old, new, delta := corruptionPair()
+	old, new, delta := corruptionPair(diffRange)
 	if err := Apply(old, bytes.NewReader(delta), failingWriter{}, 1<<20); err == nil || errors.Is(err, ErrCorrupt) {
 		t.Errorf("Apply to a failing writer: error %v, want a write error", err)
 	}

@@ -8,8 +8,8 @@
 // things make its deltas of executables several times smaller than
 // bsdiff's: before the difference is taken, a predictor rewrites the
 // addresses in old whose targets moved (see predict.go), and the difference,
-// almost all zeros, is stored as skip/run pairs. The streams are compressed
-// with zstd. Apply checks every size it is told before it allocates, and
+// almost all zeros, is stored as skip/run pairs, which are zstd-compressed
+// or range-coded, whichever is shorter; the other streams are zstd. Apply checks every size it is told before it allocates, and
 // checks the result against the SHA-256 the delta carries before it writes
 // anything.
 package delta
@@ -27,8 +27,9 @@ import (
 // Magic opens every delta; the version byte follows it.
 const Magic = "PLDELTA"
 
-// Version is the format version this package writes and reads.
-const Version = 1
+// Version is the format version this package writes. It reads it and
+// version 1, whose diff stream is zstd-compressed instead of range-coded.
+const Version = 2
 
 // HeaderSize is the length of the fixed header that starts every delta.
 const HeaderSize = len(Magic) + 1 + 2*(8+sha256.Size) + numStreams*8 + 4
@@ -39,6 +40,13 @@ const (
 	streamDiff
 	streamExtra
 	numStreams
+)
+
+// From version 2 the diff stream starts with a byte that says how the rest
+// of it is coded.
+const (
+	diffZstd  = 0 // a zstd frame, as in version 1
+	diffRange = 1 // range-coded pairs, see rangecoder.go
 )
 
 // streamName names stream i in error messages.
@@ -75,6 +83,7 @@ type Header struct {
 
 	// streams holds the compressed length of each stream.
 	streams [numStreams]int64
+	version byte
 }
 
 // ReadHeader reads and checks a delta's header, and nothing after it, so a
@@ -95,9 +104,10 @@ func parseHeader(b []byte) (Header, error) {
 	if string(b[:len(Magic)]) != Magic {
 		return h, fmt.Errorf("%w: not a patchline delta (no %q magic)", ErrCorrupt, Magic)
 	}
-	if v := b[len(Magic)]; v != Version {
-		return h, fmt.Errorf("%w: format version %d; this patchline reads version %d only", ErrCorrupt, v, Version)
+	if v := b[len(Magic)]; v < 1 || v > Version {
+		return h, fmt.Errorf("%w: format version %d; this patchline reads versions 1 to %d", ErrCorrupt, v, Version)
 	}
+	h.version = b[len(Magic)]
 	body, sum := b[:HeaderSize-4], binary.BigEndian.Uint32(b[HeaderSize-4:])
 	if headerSum(body) != sum {
 		return h, fmt.Errorf("%w: header checksum does not match", ErrCorrupt)
@@ -123,7 +133,11 @@ func parseHeader(b []byte) (Header, error) {
 		return h, err
 	}
 	for i, n := range h.streams {
-		if limit := compressBound(maxRawStream(i, h.NewSize)); n > limit {
+		limit := compressBound(maxRawStream(i, h.NewSize))
+		if i == streamDiff && h.version >= 2 {
+			limit = satAdd(max(limit, rangeCodedBound(maxRawStream(i, h.NewSize))), 1)
+		}
+		if n > limit {
 			return h, fmt.Errorf("%w: %s stream of %d bytes is longer than %d bytes of output can need", ErrCorrupt, streamName(i), n, h.NewSize)
 		}
 	}
@@ -134,7 +148,7 @@ func parseHeader(b []byte) (Header, error) {
 func appendHeader(b []byte, h Header) []byte {
 	start := len(b)
 	b = append(b, Magic...)
-	b = append(b, Version)
+	b = append(b, h.version)
 	b = binary.BigEndian.AppendUint64(b, uint64(h.OldSize))
 	b = append(b, h.OldSum[:]...)
 	b = binary.BigEndian.AppendUint64(b, uint64(h.NewSize))
@@ -172,6 +186,14 @@ func maxRawStream(i int, newSize int64) int64 {
 // slack covers both with room to spare.
 func compressBound(n int64) int64 {
 	return satAdd(satAdd(n, n>>7), 64)
+}
+
+// rangeCodedBound is the most bytes the range coder writes for a sparse
+// stream of n bytes: a decision costs at most about 7 bits, and a byte of
+// the sparse stream at most 14 decisions (a number under 128 and the flag
+// before its pair; a correction byte takes 8).
+func rangeCodedBound(n int64) int64 {
+	return satAdd(satMul(n, 16), 64)
 }
 
 // satAdd and satMul add and multiply non-negative sizes, stopping at

@@ -26,13 +26,15 @@ func FuzzApply(f *testing.F) {
 		noise(22, 5000),
 		bytes.Repeat([]byte{0xAA}, fuzzMaxOut+1), // over maxOut
 	} {
-		var d bytes.Buffer
-		if err := Create(old, new, &d); err != nil {
-			f.Fatal(err)
-		}
-		f.Add(d.Bytes())
-		if i == 3 {
-			f.Add(d.Bytes()[:HeaderSize+5])
+		for _, coding := range []int{diffZstd, diffRange} {
+			var d bytes.Buffer
+			if err := create(old, new, &d, coding); err != nil {
+				f.Fatal(err)
+			}
+			f.Add(d.Bytes())
+			if i == 3 {
+				f.Add(d.Bytes()[:HeaderSize+5])
+			}
 		}
 	}
 	f.Add([]byte(Magic))

@@ -77,9 +77,11 @@ func (s *sparseWriter) bytes() []byte {
 	return s.out
 }
 
-// sparseReader decodes a sparse diff stream.
+// sparseReader decodes a sparse diff stream: uvarint pairs read from r
+// (format version 1, zstd-compressed), or range-coded ones from rc.
 type sparseReader struct {
 	r      *bufio.Reader
+	rc     *rcPairs
 	left   int64 // diff bytes not yet corrected, over all regions
 	skip   int64 // zeros left in the current pair
 	lit    int64 // corrections left in the current pair
@@ -105,7 +107,9 @@ func (s *sparseReader) addTo(dst []byte) error {
 		dst = dst[k:]
 		for s.skip == 0 && s.lit > 0 && len(dst) > 0 {
 			b := s.buffer[:min(s.lit, int64(len(dst)), int64(len(s.buffer)))]
-			if _, err := io.ReadFull(s.r, b); err != nil {
+			if s.rc != nil {
+				s.rc.lits(b)
+			} else if _, err := io.ReadFull(s.r, b); err != nil {
 				return streamError(streamDiff, err)
 			}
 			addBytes(dst[:len(b)], b)
@@ -118,6 +122,15 @@ func (s *sparseReader) addTo(dst []byte) error {
 
 // next reads the next pair, which must fit in the remaining diff bytes.
 func (s *sparseReader) next(remaining int64) error {
+	if s.rc != nil {
+		skip, n, ok, err := s.rc.pair(remaining)
+		if err != nil {
+			return err
+		}
+		s.ended = !ok
+		s.skip, s.lit = skip, n
+		return nil
+	}
 	skip, err := binary.ReadUvarint(s.r)
 	if err == io.EOF {
 		s.ended = true
@@ -134,5 +147,16 @@ func (s *sparseReader) next(remaining int64) error {
 		return fmt.Errorf("%w: diff stream run of %d+%d bytes does not fit the %d diff bytes left", ErrCorrupt, skip, n, remaining)
 	}
 	s.skip, s.lit = int64(skip), int64(n)
+	return nil
+}
+
+// end checks that the stream holds nothing past the last correction.
+func (s *sparseReader) end() error {
+	if s.rc != nil {
+		return s.rc.end()
+	}
+	if err := expectEOF(s.r); err != nil {
+		return fmt.Errorf("%w: diff stream has data past the end of the output", ErrCorrupt)
+	}
 	return nil
 }
