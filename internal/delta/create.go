@@ -32,8 +32,8 @@ type entry struct {
 // same bytes. Besides its inputs it needs about 3 bytes per byte of old
 // while it builds its index (the suffix array of old's even offsets and the
 // byte pairs it sorts), under 3 while it searches (the array and a filter),
-// then, once that is freed, a fixed 40 MiB or so for the compressor. Parts
-// of the work run on two goroutines at once.
+// then, once that is freed, a fixed 40 MiB or so for the compressor (4 MiB
+// for streams under 1 MiB). Parts of the work run on two goroutines at once.
 func Create(old, new []byte, w io.Writer) error {
 	return create(old, new, w, -1)
 }
@@ -55,17 +55,8 @@ func create(old, new []byte, w io.Writer, coding int) error {
 	runtime.GC()
 	shifts := newShiftMap(entries)
 
-	enc, err := zstd.NewWriter(nil,
-		zstd.WithEncoderLevel(zstd.SpeedBestCompression),
-		zstd.WithEncoderConcurrency(1), // one goroutine: byte-stable output
-		zstd.WithEncoderCRC(false),     // Apply checks the SHA-256 of the result
-		zstd.WithWindowSize(windowSize),
-		zstd.WithLowerEncoderMem(true),
-	)
-	if err != nil {
-		return fmt.Errorf("create delta: %w", err)
-	}
-	defer enc.Close()
+	var enc compressor
+	defer enc.close()
 
 	// Keep the predictor whose sparse diff stream is shortest; the first
 	// candidate predicts nothing, so prediction never makes a delta much
@@ -95,8 +86,6 @@ func create(old, new []byte, w io.Writer, coding int) error {
 	pred := candidates[best]
 	var diff sparseWriter
 	diffStream(&diff, old, new, entries, pred, shifts)
-	// Every zstd stream goes through EncodeAll, so one encoder's tables
-	// serve them all: the streaming encoder would allocate a second set.
 	// Both codings of the diff stream are tried and the shorter kept: the
 	// range coder wins where corrections repeat by kind (a table of
 	// shifted values), zstd where they repeat as strings (the fixups that
@@ -105,7 +94,10 @@ func create(old, new []byte, w io.Writer, coding int) error {
 	var ranged []byte
 	var rerr error
 	wg.Go(func() { ranged, rerr = encodeSparse(sparse) })
-	zstded := enc.EncodeAll(sparse, []byte{diffZstd})
+	zstded, err := enc.encode(sparse, []byte{diffZstd})
+	if err != nil {
+		return err
+	}
 	wg.Wait()
 	if rerr != nil {
 		return fmt.Errorf("create delta: %w", rerr)
@@ -116,8 +108,12 @@ func create(old, new []byte, w io.Writer, coding int) error {
 		streams[streamDiff] = zstded
 	}
 	diff, sparse, ranged, zstded = sparseWriter{}, nil, nil, nil
-	streams[streamControl] = enc.EncodeAll(controlStream(pred, entries), nil)
-	streams[streamExtra] = enc.EncodeAll(extraStream(new, entries), nil)
+	if streams[streamControl], err = enc.encode(controlStream(pred, entries), nil); err != nil {
+		return err
+	}
+	if streams[streamExtra], err = enc.encode(extraStream(new, entries), nil); err != nil {
+		return err
+	}
 
 	for i, s := range streams {
 		h.streams[i] = int64(len(s))
@@ -131,6 +127,49 @@ func create(old, new []byte, w io.Writer, coding int) error {
 		}
 	}
 	return nil
+}
+
+// bestFrom is the smallest stream compressed at zstd's best level. Its
+// tables take 36 MiB whatever the input; below this size the next level
+// down, with 4 MiB of tables, compresses the streams of a delta within a
+// percent or so, and faster.
+const bestFrom = 1 << 20
+
+// compressor compresses streams with one zstd encoder per level, each made
+// the first time a stream needs it. Every stream goes through EncodeAll, so
+// an encoder's tables serve them all: the streaming encoder would allocate
+// a second set.
+type compressor struct {
+	encoders [2]*zstd.Encoder // SpeedBetterCompression, SpeedBestCompression
+}
+
+func (c *compressor) encode(src, dst []byte) ([]byte, error) {
+	i, level := 0, zstd.SpeedBetterCompression
+	if len(src) >= bestFrom {
+		i, level = 1, zstd.SpeedBestCompression
+	}
+	if c.encoders[i] == nil {
+		enc, err := zstd.NewWriter(nil,
+			zstd.WithEncoderLevel(level),
+			zstd.WithEncoderConcurrency(1), // one goroutine: byte-stable output
+			zstd.WithEncoderCRC(false),     // Apply checks the SHA-256 of the result
+			zstd.WithWindowSize(windowSize),
+			zstd.WithLowerEncoderMem(true),
+		)
+		if err != nil {
+			return nil, fmt.Errorf("create delta: %w", err)
+		}
+		c.encoders[i] = enc
+	}
+	return c.encoders[i].EncodeAll(src, dst), nil
+}
+
+func (c *compressor) close() {
+	for _, e := range c.encoders {
+		if e != nil {
+			e.Close()
+		}
+	}
 }
 
 // controlStream encodes the predictor's rules and then every entry.

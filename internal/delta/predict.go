@@ -146,17 +146,29 @@ func newShiftMap(entries []entry) shiftMap {
 
 // shift returns how far old offset x moved, if it lies in a matched region.
 func (m shiftMap) shift(x int64) (int64, bool) {
-	i, _ := slices.BinarySearchFunc(m, x, func(s segment, x int64) int {
-		switch {
-		case s.end <= x:
-			return -1
-		case s.start > x:
-			return 1
-		}
-		return 0
-	})
-	if i < len(m) && m[i].start <= x && x < m[i].end {
+	hint := 0
+	return m.shiftNear(x, &hint)
+}
+
+// shiftNear is shift that tries segment *hint first and leaves there the
+// segment it found: the references of one region mostly point into the same
+// few segments, so most lookups need no search.
+func (m shiftMap) shiftNear(x int64, hint *int) (int64, bool) {
+	if i := *hint; i < len(m) && m[i].start <= x && x < m[i].end {
 		return m[i].shift, true
+	}
+	lo, hi := 0, len(m) // the first segment that ends after x
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if m[mid].end <= x {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo < len(m) && m[lo].start <= x {
+		*hint = lo
+		return m[lo].shift, true
 	}
 	return 0, false
 }
@@ -168,6 +180,7 @@ func (m shiftMap) shift(x int64) (int64, bool) {
 // after it, so fields never overlap; one whose value stays is not emitted.
 func (p predictor) patches(old []byte, start, end, shift int64, m shiftMap, emit func(pos int64, v uint64, width int)) {
 	codeLo, codeHi := int64(math.MaxInt64), int64(0)
+	hint := 0
 	if p.rel32 {
 		codeLo, codeHi = max(p.codeStart, 2), min(p.codeEnd, end)-4
 	}
@@ -175,7 +188,7 @@ func (p predictor) patches(old []byte, start, end, shift int64, m shiftMap, emit
 		if p.abs64 && po&7 == 0 && po+8 <= end {
 			w := binary.LittleEndian.Uint64(old[po:])
 			if w-p.base < uint64(len(old)) {
-				if s, ok := m.shift(int64(w - p.base)); ok {
+				if s, ok := m.shiftNear(int64(w-p.base), &hint); ok {
 					if s != 0 {
 						emit(po, w+uint64(s), 8)
 					}
@@ -188,7 +201,7 @@ func (p predictor) patches(old []byte, start, end, shift int64, m shiftMap, emit
 		if inCode && rel32Operand(old[po-2], old[po-1]) {
 			v := int64(int32(binary.LittleEndian.Uint32(old[po:])))
 			if t := po + 4 + v; t >= 0 && t < int64(len(old)) {
-				if s, ok := m.shift(t); ok {
+				if s, ok := m.shiftNear(t, &hint); ok {
 					if s != shift {
 						emit(po, uint64(uint32(v+s-shift)), 4)
 					}
@@ -200,7 +213,14 @@ func (p predictor) patches(old []byte, start, end, shift int64, m shiftMap, emit
 		// Next candidate: every byte in code, else the next aligned word.
 		switch {
 		case inCode:
-			po++
+			// Step over the bytes that cannot end a prefix, stopping at
+			// the next aligned word when 64-bit references are predicted.
+			lim := codeHi + 1
+			if p.abs64 {
+				lim = min(lim, (po+8)&^7)
+			}
+			for po++; po < lim && !rel32Operand(old[po-2], old[po-1]); po++ {
+			}
 		case po < codeLo && p.abs64:
 			po = min(codeLo, (po+8)&^7)
 		case po < codeLo:
@@ -226,7 +246,21 @@ func (p predictor) predict(dst, old []byte, oldPos, shift int64, m shiftMap) {
 // rel32Operand reports whether the two bytes before a position can end an
 // x86 instruction prefix whose next 4 bytes are a PC-relative operand.
 func rel32Operand(b2, b1 byte) bool {
-	return b1 == 0xE8 || b1 == 0xE9 || // call, jmp
-		b2 == 0x0F && b1&0xF0 == 0x80 || // jcc
-		b1&0xC7 == 0x05 // ModRM: mod=00, rm=101, RIP-relative
+	t := rel32Last[b1]
+	return t&1 != 0 || t&2 != 0 && b2 == 0x0F
 }
+
+// rel32Last says of a byte whether it ends such a prefix by itself (bit 0:
+// call, jmp, or a ModRM byte with mod=00, rm=101, RIP-relative) or after a
+// 0x0F escape (bit 1: jcc). Every byte of code is looked up in it.
+var rel32Last = func() (t [256]byte) {
+	for b := range 256 {
+		if b == 0xE8 || b == 0xE9 || b&0xC7 == 0x05 {
+			t[b] |= 1
+		}
+		if b&0xF0 == 0x80 {
+			t[b] |= 2
+		}
+	}
+	return t
+}()

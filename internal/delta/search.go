@@ -39,7 +39,7 @@ type part struct {
 }
 
 // minPart is the smallest old file that is indexed in two parts.
-const minPart = 4 << 20
+const minPart = 1 << 20
 
 // newIndex builds the parts' suffix arrays, each on its own goroutine, then
 // the filter. The filter waits so that it takes the memory the suffix
