@@ -17,14 +17,18 @@ func naiveSuffixArray(text []byte) []int32 {
 	return sa
 }
 
-// naiveEvenSuffixArray sorts the suffixes at even offsets that have a
-// whole pair to start with.
+// naiveEvenSuffixArray sorts the suffixes at even offsets as strings of
+// little-endian byte pairs.
 func naiveEvenSuffixArray(text []byte) []int32 {
+	swapped := slices.Clone(text[:len(text)&^1])
+	for i := 0; i+1 < len(swapped); i += 2 {
+		swapped[i], swapped[i+1] = swapped[i+1], swapped[i]
+	}
 	sa := make([]int32, len(text)/2)
 	for i := range sa {
 		sa[i] = int32(2 * i)
 	}
-	slices.SortFunc(sa, func(a, b int32) int { return bytes.Compare(text[a:len(text)&^1], text[b:len(text)&^1]) })
+	slices.SortFunc(sa, func(a, b int32) int { return bytes.Compare(swapped[a:], swapped[b:]) })
 	return sa
 }
 
@@ -130,4 +134,41 @@ func FuzzSuffixArray(f *testing.F) {
 			t.Errorf("evenSuffixArray(%q) = %v, want %v", text, got, want)
 		}
 	})
+}
+
+// TestLongestMatch checks the index against a scan of every offset: it may
+// find a match at an odd offset a byte later, so the match it reports must
+// be real, and at most one byte shorter than the longest at an even offset
+// of its part. It runs on an old file that starts at an odd address too,
+// which the sort reads through a copy.
+func TestLongestMatch(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(3, 4))
+	buf := make([]byte, 1+3<<19) // two parts
+	for i := range buf {
+		buf[i] = byte('a' + rng.IntN(3))
+	}
+	for _, old := range [][]byte{buf[:len(buf)-1], buf[1:]} {
+		ix := newIndex(old)
+		for range 60 {
+			at := rng.IntN(len(old) - 40)
+			s := slices.Clone(old[at : at+1+rng.IntN(40)])
+			if rng.IntN(2) == 0 {
+				s[len(s)-1] ^= 0x40 // not in old at all past here
+			}
+			pos, n := ix.longestMatch(s)
+			if pos < 0 || pos+n > len(old) || !bytes.Equal(old[pos:pos+n], s[:n]) {
+				t.Fatalf("longestMatch(%q) = %d, %d: not a match", s, pos, n)
+			}
+			best := 0
+			for _, p := range ix.parts {
+				for i := 0; i+1 < len(p.text); i += 2 {
+					best = max(best, matchLen(p.text[i:], s))
+				}
+			}
+			if n < best-1 {
+				t.Fatalf("longestMatch(%q) = %d bytes; an even offset matches %d", s, n, best)
+			}
+		}
+	}
 }

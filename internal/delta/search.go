@@ -111,11 +111,10 @@ func (ix *index) mayOccur(s []byte) bool {
 	return ix.grams[h/64]&(1<<(h%64)) != 0
 }
 
+// pairKey is the first byte pair of b as the suffix array orders pairs,
+// little-endian; b must hold two bytes.
 func pairKey(b []byte) int {
-	if len(b) == 1 {
-		return int(b[0]) << 8
-	}
-	return int(b[0])<<8 | int(b[1])
+	return int(b[0]) | int(b[1])<<8
 }
 
 // longestMatch returns where in old the longest prefix of s occurs, and
@@ -130,37 +129,49 @@ func (ix *index) longestMatch(s []byte) (pos, n int) {
 	return pos, n
 }
 
-// longestMatch binary-searches the suffix array for s's neighbours. A
-// suffix between two others shares at least the shorter of their common
-// prefixes with s, so each probe compares only past that point.
+// longestMatch binary-searches the suffix array for s's neighbours, in
+// the array's order: strings of little-endian byte pairs. The search runs
+// on s's whole pairs, q; a suffix between two others shares at least the
+// whole pairs that both share with q, so each probe compares only past
+// them. The match of the two neighbours is then measured on all of s, so a
+// match may miss, at most, a byte at its end that another suffix has.
 func (p *part) longestMatch(s []byte) (pos, n int) {
 	sa, text := p.sa, p.text
-	if len(sa) == 0 || len(s) == 0 {
+	q := s[:len(s)&^1]
+	if len(sa) == 0 || len(q) == 0 {
 		return 0, 0
 	}
 	lo, hi := 0, len(sa)-1
-	if len(s) >= 2 {
-		if k := pairKey(s); p.bucket[k] < p.bucket[k+1] {
-			lo, hi = int(p.bucket[k]), int(p.bucket[k+1])-1
-		}
+	if k := pairKey(q); p.bucket[k] < p.bucket[k+1] {
+		lo, hi = int(p.bucket[k]), int(p.bucket[k+1])-1
 	}
-	lcpLo := matchLen(text[sa[lo]:], s)
-	lcpHi := matchLen(text[sa[hi]:], s)
+	lcpLo := matchLen(text[sa[lo]:], q)
+	lcpHi := matchLen(text[sa[hi]:], q)
 	for hi-lo > 1 {
 		mid := int(uint(lo+hi) >> 1)
-		k := min(lcpLo, lcpHi)
+		k := min(lcpLo, lcpHi) &^ 1
 		suf := text[sa[mid]:]
-		l := k + matchLen(suf[k:], s[k:])
-		if l == len(suf) || (l < len(s) && suf[l] < s[l]) {
+		l := k + matchLen(suf[k:], q[k:])
+		if l == len(suf) || l < len(q) && pairLess(suf, q, l) {
 			lo, lcpLo = mid, l
 		} else {
 			hi, lcpHi = mid, l
 		}
 	}
-	if lcpLo > lcpHi {
-		return int(sa[lo]), lcpLo
+	pos, n = int(sa[lo]), matchLen(text[sa[lo]:], s)
+	if m := matchLen(text[sa[hi]:], s); m > n {
+		pos, n = int(sa[hi]), m
 	}
-	return int(sa[hi]), lcpHi
+	return pos, n
+}
+
+// pairLess reports whether a sorts before b as little-endian pairs, given
+// that they first differ at byte l, inside a whole pair of both.
+func pairLess(a, b []byte, l int) bool {
+	if l%2 == 0 && a[l+1] != b[l+1] {
+		return a[l+1] < b[l+1]
+	}
+	return a[l] < b[l]
 }
 
 // matchLen returns the length of the common prefix of a and b, eight bytes
