@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
+	"sync"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -39,10 +40,16 @@ func Apply(old []byte, delta io.Reader, w io.Writer, maxOut int64) error {
 	if h.OldSize != int64(len(old)) {
 		return fmt.Errorf("%w: delta is for a file of %d bytes, old has %d", ErrMismatch, h.OldSize, len(old))
 	}
-	if sum := sha256.Sum256(old); sum != h.OldSum {
-		return fmt.Errorf("%w: delta is for SHA-256 %x, old has %x", ErrMismatch, h.OldSum, sum)
-	}
+	// Old's SHA-256 is taken while the output is rebuilt; a mismatch wins
+	// over whatever the rebuild said, since it is the first thing wrong.
+	var oldSum [sha256.Size]byte
+	var wg sync.WaitGroup
+	wg.Go(func() { oldSum = sha256.Sum256(old) })
 	out, err := rebuild(old, r, h)
+	wg.Wait()
+	if oldSum != h.OldSum {
+		return fmt.Errorf("%w: delta is for SHA-256 %x, old has %x", ErrMismatch, h.OldSum, oldSum)
+	}
 	if err != nil {
 		if r.err != nil {
 			return fmt.Errorf("read delta: %w", r.err)
@@ -118,16 +125,12 @@ func rebuild(old []byte, r io.Reader, h Header) ([]byte, error) {
 	}
 
 	out := make([]byte, h.NewSize)
-	var oldPos, newPos int64
+	predictRegions(out, old, entries, pred, shifts)
+	var newPos int64
 	for _, e := range entries {
-		oldPos += e.seek
-		dst := out[newPos : newPos+e.diff]
-		copy(dst, old[oldPos:])
-		pred.predict(dst, old, oldPos, newPos-oldPos, shifts)
-		if err := diffs.addTo(dst); err != nil {
+		if err := diffs.addTo(out[newPos : newPos+e.diff]); err != nil {
 			return nil, err
 		}
-		oldPos += e.diff
 		newPos += e.diff
 		if _, err := io.ReadFull(dec[streamExtra], out[newPos:newPos+e.extra]); err != nil {
 			return nil, streamError(streamExtra, err)
@@ -150,6 +153,42 @@ func rebuild(old []byte, r io.Reader, h Header) ([]byte, error) {
 		return nil, fmt.Errorf("%w: trailing bytes after the last stream", ErrCorrupt)
 	}
 	return out, nil
+}
+
+// predictRegions copies every diff region of old into out and rewrites the
+// references the predictor knows, on two goroutines when the output is
+// large: regions are independent, and the corrections that follow are read
+// in order from one stream.
+func predictRegions(out, old []byte, entries []entry, pred predictor, shifts shiftMap) {
+	run := func(entries []entry, oldPos, newPos int64) {
+		for _, e := range entries {
+			oldPos += e.seek
+			dst := out[newPos : newPos+e.diff]
+			copy(dst, old[oldPos:])
+			pred.predict(dst, old, oldPos, newPos-oldPos, shifts)
+			oldPos += e.diff
+			newPos += e.diff + e.extra
+		}
+	}
+	if len(out) < minSplit {
+		run(entries, 0, 0)
+		return
+	}
+	// Split at the first entry that starts past the middle of the output.
+	var oldPos, newPos int64
+	mid := len(entries)
+	for i, e := range entries {
+		if newPos >= int64(len(out)/2) {
+			mid = i
+			break
+		}
+		oldPos += e.seek + e.diff
+		newPos += e.diff + e.extra
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { run(entries[mid:], oldPos, newPos) })
+	run(entries[:mid], 0, 0)
+	wg.Wait()
 }
 
 // readControl reads the predictor rules and every control entry, and checks
