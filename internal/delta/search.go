@@ -69,7 +69,7 @@ func newIndex(old []byte) *index {
 func (p *part) build() {
 	p.sa = evenSuffixArray(p.text)
 	p.bucket = make([]int32, 1<<16+1)
-	for _, i := range p.sa {
+	for i := 0; i+1 < len(p.text); i += 2 { // the offsets in sa, in text order
 		p.bucket[pairKey(p.text[i:])+1]++
 	}
 	for k := 1; k < len(p.bucket); k++ {
