@@ -20,7 +20,7 @@ import (
 // packedRepo makes a repository with the git CLI whose history gives deep
 // delta chains (text edited over many commits, a binary file, an empty file),
 // then repacks it into one pack, with the given `git -c` settings.
-func packedRepo(t *testing.T, config ...string) string {
+func packedRepo(t testing.TB, config ...string) string {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not on PATH: it writes the pack files this test reads")
