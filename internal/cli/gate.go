@@ -99,13 +99,7 @@ func runGate(ctx context.Context, opts *GateOptions) error {
 	if err != nil {
 		return err
 	}
-	var pr *forge.PullRequest
-	for i := range prs {
-		if prs[i].State == "open" {
-			pr = &prs[i]
-			break
-		}
-	}
+	pr := forge.OpenPull(prs)
 	if pr == nil {
 		if !c.Offline() {
 			return t.notOpen(ctx, prs)

@@ -240,13 +240,7 @@ func (t *prTarget) openOrUpdate(ctx context.Context, opts *PROptions) (*PRResult
 	if err != nil {
 		return nil, err
 	}
-	var pr *forge.PullRequest
-	for i := range prs {
-		if prs[i].State == "open" {
-			pr = &prs[i]
-			break
-		}
-	}
+	pr := forge.OpenPull(prs)
 	if pr == nil {
 		for _, p := range prs {
 			if p.Merged && p.BaseRef == t.base {
@@ -582,10 +576,8 @@ func runMerged(ctx context.Context, t *prTarget, opts *PROptions) error {
 		}
 	}
 	if pr == nil {
-		for _, p := range prs {
-			if p.State == "open" {
-				return &exitError{code: ExitFindings, err: fmt.Errorf("#%d from %s is still open: --merged records the approval after it merges", p.Number, t.head)}
-			}
+		if p := forge.OpenPull(prs); p != nil {
+			return &exitError{code: ExitFindings, err: fmt.Errorf("#%d from %s is still open: --merged records the approval after it merges", p.Number, t.head)}
 		}
 		if c.Offline() {
 			pr = &forge.PullRequest{HeadSHA: "{head_sha}", MergeCommitSHA: "{merge_commit_sha}"}

@@ -29,6 +29,17 @@ type PullRequest struct {
 	RequestedTeams []string // team slugs
 }
 
+// OpenPull returns the first open pull request of prs, or nil: GitHub lets
+// a head branch have at most one open into the same base.
+func OpenPull(prs []PullRequest) *PullRequest {
+	for i := range prs {
+		if prs[i].State == "open" {
+			return &prs[i]
+		}
+	}
+	return nil
+}
+
 // Review is one submitted review.
 type Review struct {
 	ID          int64
