@@ -29,14 +29,6 @@ import (
 // int32 names of LMS substrings in the reduced problems.
 type symbol interface{ ~byte | ~uint16 | ~int32 }
 
-// suffixArray returns the start offsets of text's suffixes in lexicographic
-// order. text must be shorter than 1<<31 bytes.
-func suffixArray(text []byte) []int32 {
-	sa := make([]int32, len(text))
-	sais(text, sa, 256, nil)
-	return sa
-}
-
 // evenSuffixArray returns the start offsets of text's suffixes that start at
 // even offsets: half an array, 2 bytes per byte of text. They are sorted as
 // strings of little-endian byte pairs (by each pair's second byte, then its

@@ -8,6 +8,15 @@ import (
 	"testing"
 )
 
+// suffixArray is SA-IS over bytes, every suffix: the index sorts byte
+// pairs (evenSuffixArray), and this checks the same code on the plainest
+// alphabet against the naive sort.
+func suffixArray(text []byte) []int32 {
+	sa := make([]int32, len(text))
+	sais(text, sa, 256, nil)
+	return sa
+}
+
 func naiveSuffixArray(text []byte) []int32 {
 	sa := make([]int32, len(text))
 	for i := range sa {
