@@ -107,7 +107,6 @@ func create(old, new []byte, w io.Writer, coding int) error {
 	} else {
 		streams[streamDiff] = zstded
 	}
-	diff, sparse, ranged, zstded = sparseWriter{}, nil, nil, nil
 	if streams[streamControl], err = enc.encode(controlStream(pred, entries), nil); err != nil {
 		return err
 	}

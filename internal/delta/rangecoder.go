@@ -147,14 +147,13 @@ func (d *rcDecoder) overrun() bool { return d.pos > len(d.in) }
 // chosen by a context, the three bits below the leading one through a tree
 // chosen by the length, and each lower bit with a probability of its own.
 type numModel struct {
-	contexts int
-	length   []prob // contexts × 128
-	top      []prob // 65 lengths × 8
-	low      []prob // 65 lengths × 64
+	length []prob // contexts × 128
+	top    []prob // 65 lengths × 8
+	low    []prob // 65 lengths × 64
 }
 
 func newNumModel(contexts int) *numModel {
-	return &numModel{contexts: contexts, length: newProbs(contexts * 128), top: newProbs(65 * 8), low: newProbs(65 * 64)}
+	return &numModel{length: newProbs(contexts * 128), top: newProbs(65 * 8), low: newProbs(65 * 64)}
 }
 
 func (m *numModel) encode(e *rcEncoder, ctx int, v uint64) {

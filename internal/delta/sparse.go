@@ -24,7 +24,7 @@ import (
 // the more regular pairs.
 
 // sparseWriter encodes corrections as skip/run pairs. With countOnly it
-// keeps only the length the stream would have, in n.
+// keeps only the length the stream would have, in n, and out stays empty.
 type sparseWriter struct {
 	out       []byte
 	n         int64
@@ -64,7 +64,6 @@ func (s *sparseWriter) flush() {
 		s.out = binary.AppendUvarint(s.out, uint64(s.skip))
 		s.out = binary.AppendUvarint(s.out, uint64(len(s.lit)))
 		s.out = append(s.out, s.lit...)
-		s.n = int64(len(s.out))
 	}
 	s.skip, s.lit = 0, s.lit[:0]
 }
