@@ -174,9 +174,6 @@ func (t *prTarget) gate(ctx context.Context, pr forge.PullRequest, now time.Time
 	return res, nil
 }
 
-// statusError is the commit status of a gate that could not decide.
-const statusError = "error"
-
 // undecided is a gate that failed before its status was set. It sets
 // patchline/qa to error on the head, so that a success an earlier run left
 // on the same commit cannot let the pull request merge, and returns why.
@@ -190,7 +187,7 @@ func (t *prTarget) undecided(ctx context.Context, pr forge.PullRequest, cause er
 	if errors.As(cause, &apiErr) {
 		why = apiErr.Op + ": " + apiErr.Kind.Error()
 	}
-	err := c.SetStatus(ctx, pr.HeadSHA, forge.Status{State: statusError, Context: QAContext,
+	err := c.SetStatus(ctx, pr.HeadSHA, forge.Status{State: qa.Error, Context: QAContext,
 		Description: "not decided (" + why + "); rerun patchline gate", TargetURL: pr.URL})
 	if err != nil {
 		return fmt.Errorf("%w; %s on %s could not be set to error either, so the status an earlier run set stands until a rerun succeeds", cause, QAContext, shortSHA(pr.HeadSHA))

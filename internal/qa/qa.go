@@ -21,11 +21,13 @@ const (
 	Commented        = "COMMENTED"
 )
 
-// The states of the commit status.
+// The states of the commit status. Error is for a gate that could not
+// decide: it is never a verdict on the reviews.
 const (
 	Success = "success"
 	Pending = "pending"
 	Failure = "failure"
+	Error   = "error"
 )
 
 // Review is one submitted review.
