@@ -31,6 +31,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/patchline/patchline/internal/release"
 )
 
 // Magic opens every bundle.
@@ -124,6 +126,9 @@ type Meta struct {
 	Builder   Builder    `json:"builder"`
 	Created   time.Time  `json:"created"`
 	Files     []File     `json:"files"`
+	// TagPattern is the product's release tag regexp ([release] tags) the
+	// base and target tags were checked against when the bundle was built.
+	TagPattern string `json:"tag_pattern,omitempty"`
 }
 
 // FileName is the conventional name of a bundle:
@@ -186,6 +191,15 @@ func (m *Meta) Check() error {
 	if m.Patch == "" || m.Platform == "" || m.Base.Commit == "" || m.Target.Commit == "" {
 		return fmt.Errorf("%w: patch, platform, base and target are required", ErrCorrupt)
 	}
+	if !PatchID.MatchString(m.Patch) {
+		return fmt.Errorf("%w: patch id %q is not valid: letters, digits, '.', '_' and '-'", ErrCorrupt, m.Patch)
+	}
+	if !PlatformPattern.MatchString(m.Platform) {
+		return fmt.Errorf("%w: platform %q is not GOOS/GOARCH", ErrCorrupt, m.Platform)
+	}
+	if err := m.checkReleases(); err != nil {
+		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
 	if len(m.Files) > MaxFiles {
 		return fmt.Errorf("%w: %d files, at most %d", ErrCorrupt, len(m.Files), MaxFiles)
 	}
@@ -238,6 +252,66 @@ func (m *Meta) Check() error {
 		default:
 			return bad("unknown op %q", f.Op)
 		}
+	}
+	return nil
+}
+
+// MaxTagPattern bounds the tag regexp a bundle may carry.
+const MaxTagPattern = 512
+
+// checkReleases insists that base and target are release tags: versions
+// (v2026.3.1) that match the product's tag pattern, the target newer than
+// the base. A bundle whose target is "latest" or has no tag would switch
+// off the downgrade check of every install it reaches.
+func (m *Meta) checkReleases() error {
+	var re *regexp.Regexp
+	if m.TagPattern != "" {
+		if len(m.TagPattern) > MaxTagPattern {
+			return fmt.Errorf("tag pattern of %d bytes, at most %d", len(m.TagPattern), MaxTagPattern)
+		}
+		var err error
+		if re, err = regexp.Compile(m.TagPattern); err != nil {
+			return fmt.Errorf("tag pattern %q: %v", m.TagPattern, err)
+		}
+	}
+	for _, r := range []struct {
+		name string
+		ref  Ref
+	}{{"base", m.Base}, {"target", m.Target}} {
+		if err := CheckRef(r.ref); err != nil {
+			return fmt.Errorf("%s: %v", r.name, err)
+		}
+		if re != nil && !re.MatchString(r.ref.Tag) {
+			return fmt.Errorf("%s tag %q does not match the product's release tags %s", r.name, r.ref.Tag, m.TagPattern)
+		}
+	}
+	if release.CompareTags(m.Target.Tag, m.Base.Tag) <= 0 {
+		return fmt.Errorf("target %s is not newer than base %s", m.Target.Tag, m.Base.Tag)
+	}
+	return nil
+}
+
+var (
+	// PatchID is what a patch id may be: it names directories and files
+	// under an install's .patchline.
+	PatchID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	// PlatformPattern is GOOS/GOARCH.
+	PlatformPattern = regexp.MustCompile(`^[a-z0-9]{1,32}/[a-z0-9]{1,32}$`)
+	commitID        = regexp.MustCompile(`^[0-9a-f]{40}([0-9a-f]{24})?$`)
+	releaseTag      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$`)
+)
+
+// CheckRef refuses a release that is not a version tag (v2026.3.1, whose
+// numbers order releases) with a full git commit id (SHA-1 or SHA-256).
+func CheckRef(r Ref) error {
+	if !releaseTag.MatchString(r.Tag) {
+		return fmt.Errorf("tag %q is not a release tag", r.Tag)
+	}
+	if v, ok := release.ParseVersion(r.Tag); !ok || len(v) < 2 {
+		return fmt.Errorf("tag %q is not a release version such as v2026.3.1", r.Tag)
+	}
+	if !commitID.MatchString(r.Commit) {
+		return fmt.Errorf("commit %q is not a full commit id", r.Commit)
 	}
 	return nil
 }

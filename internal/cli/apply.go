@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -213,29 +212,45 @@ func runRollback(opts *RollbackOptions) error {
 }
 
 func runInstalled(opts *InstalledOptions) error {
-	rcs, err := install.Installed(opts.Install.Root)
+	inv, err := install.Read(opts.Install.Root)
 	if err != nil {
 		return err
 	}
-	if opts.JSON {
-		if rcs == nil {
-			rcs = []install.Receipt{}
-		}
-		return writeJSON(opts.IO, rcs)
+	// Between a crash and its recovery the tree is half old, half new:
+	// what the receipts say is not what is installed, so say so first.
+	var interrupted error
+	if j := inv.Interrupted; j != nil {
+		interrupted = fmt.Errorf("%w: the %s of %s started at %s did not finish, so %s holds part of the old release and part of the new: run `patchline apply --recover --to %s` to finish or undo it, or `patchline rollback %s --to %s`",
+			install.ErrInterrupted, j.Kind, j.Patch, j.Started.UTC().Format(time.RFC3339), opts.Install.Root, opts.Install.Root, j.Patch, opts.Install.Root)
 	}
-	if len(rcs) == 0 {
+	if opts.JSON {
+		if err := writeJSON(opts.IO, inv.Receipts); err != nil {
+			return err
+		}
+		return interrupted
+	}
+	if len(inv.Receipts) == 0 {
+		if interrupted != nil {
+			return interrupted
+		}
 		fmt.Fprintf(opts.IO.ErrOut, "no patches applied to %s\n", opts.Install.Root)
 		return nil
 	}
 	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PATCH\tSTATUS\tFROM\tTO\tAPPLIED\tFILES\tBUNDLE")
-	for _, rc := range rcs {
+	for _, rc := range inv.Receipts {
 		status := "applied"
 		if rc.RolledBackAt != nil {
 			status = "rolled back " + rc.RolledBackAt.UTC().Format(time.RFC3339)
 		}
+		if rc.Forced {
+			status += " (forced)"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", rc.Patch, status, rc.Base.Tag, rc.Target.Tag,
-			rc.AppliedAt.UTC().Format(time.RFC3339), len(rc.Files), strings.TrimSpace(rc.BundleDigest[:min(12, len(rc.BundleDigest))]))
+			rc.AppliedAt.UTC().Format(time.RFC3339), len(rc.Files), rc.BundleDigest[:12])
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return interrupted
 }

@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"syscall"
 
 	"github.com/patchline/patchline/internal/bundle"
 	"github.com/patchline/patchline/internal/config"
@@ -81,6 +83,10 @@ func ExitCode(err error) int {
 		return ExitUsage
 	case errors.Is(err, install.ErrInterrupted):
 		return ExitInterrupted
+	case errors.Is(err, install.ErrUnsafeState):
+		return ExitVerification
+	case errors.Is(err, install.ErrBadArgument):
+		return ExitUsage
 	case errors.Is(err, install.ErrPrecondition), errors.Is(err, delta.ErrMismatch):
 		return ExitPrecondition
 	case errors.Is(err, install.ErrVerification), errors.Is(err, bundle.ErrCorrupt), errors.Is(err, delta.ErrCorrupt):
@@ -89,8 +95,15 @@ func ExitCode(err error) int {
 		return ExitVerification
 	case errors.Is(err, sign.ErrBadKey), errors.Is(err, sign.ErrWrongPassword), errors.Is(err, sign.ErrUnsupportedKey):
 		return ExitUsage
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.EISDIR):
+		return ExitUsage // a path given on the command line or in a file that is not there
 	}
-	return ExitFindings
+	// Exit 1 is only ever a check's findings, returned above as an
+	// exitError. Whatever else stopped the command is a precondition that
+	// did not hold: a full disk (ENOSPC) or read-only file system, a
+	// permission, a forge or network that did not answer, a build that
+	// failed. docs/decisions.md, "Exit codes".
+	return ExitPrecondition
 }
 
 // Silent reports whether the error was already explained on the output.

@@ -171,6 +171,15 @@ func (c *Config) IsReleaseTag(name string) bool {
 	return re != nil && re.MatchString(name)
 }
 
+// ReleaseTagPattern is the regexp of release tags, [release] tags or the
+// default.
+func (c *Config) ReleaseTagPattern() string {
+	if c.Release.Tags == "" {
+		return DefaultTags
+	}
+	return c.Release.Tags
+}
+
 // IsQuarterlyTag reports whether name is a release tag matching [release]
 // quarterly.
 func (c *Config) IsQuarterlyTag(name string) bool {

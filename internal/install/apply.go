@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -31,13 +30,10 @@ func Apply(b *bundle.Bundle, opts Options) (*Receipt, error) {
 		return nil, err
 	}
 	m := &b.Meta
-	if err := checkPatchID(m.Patch); err != nil {
-		return nil, err
-	}
 	if m.Platform != in.platform() {
 		return nil, fmt.Errorf("%w: the bundle is for %s, this system is %s; use the bundle %s", ErrPrecondition, m.Platform, in.platform(), bundle.FileName(m.Patch, m.Base.Tag, in.platform()))
 	}
-	unlock, err := in.lock()
+	unlock, err := in.begin()
 	if err != nil {
 		return nil, err
 	}
@@ -81,16 +77,9 @@ func Apply(b *bundle.Bundle, opts Options) (*Receipt, error) {
 	return &j.Receipt, nil
 }
 
-// A patch id names directories and files under .patchline; nothing else
-// than this can, whatever a bundle says.
-var patchID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
-
-func checkPatchID(id string) error {
-	if !patchID.MatchString(id) {
-		return fmt.Errorf("%w: patch id %q is not a valid file name", bundle.ErrCorrupt, id)
-	}
-	return nil
-}
+// A patch id names directories and files under .patchline: bundle.PatchID
+// checks every one, from a bundle, the command line or a record.
+var patchID = bundle.PatchID
 
 // plan checks every precondition and returns the journal of the apply
 // without writing anything. Refusals about files are collected, so one run
@@ -102,6 +91,11 @@ func (in *installer) plan(b *bundle.Bundle) (*journal, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Refusals --force may override are collected apart from those it
+	// never does, and what it overrode is kept in the receipt.
+	var problems, forcible []string
+	refuse := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	forbid := func(format string, args ...any) { forcible = append(forcible, fmt.Sprintf(format, args...)) }
 	// A forced reinstall of an applied patch: its first apply's backups
 	// stay what rollback restores.
 	var active map[string]ReceiptFile
@@ -110,6 +104,7 @@ func (in *installer) plan(b *bundle.Bundle) (*journal, error) {
 			return nil, fmt.Errorf("%w: %s is already applied (at %s, %s -> %s); use --force to reinstall it",
 				ErrPrecondition, m.Patch, prev.AppliedAt.Format("2006-01-02 15:04:05Z07:00"), describe(prev.Base), describe(prev.Target))
 		}
+		forcible = append(forcible, fmt.Sprintf("%s was already applied", m.Patch))
 		active = make(map[string]ReceiptFile, len(prev.Files))
 		for _, f := range prev.Files {
 			active[f.Path] = f
@@ -119,19 +114,28 @@ func (in *installer) plan(b *bundle.Bundle) (*journal, error) {
 	if err != nil {
 		return nil, err
 	}
-	if installed != nil && !force {
-		if err := checkNotOlder(m.Target, *installed); err != nil {
+	next := ReleaseRecord{Ref: m.Target}
+	if installed == nil {
+		if err := in.checkNoReceipts(); err != nil {
 			return nil, err
+		}
+	} else {
+		if err := checkRelease(m, *installed); err != nil {
+			if !force {
+				return nil, err
+			}
+			forcible = append(forcible, strings.TrimPrefix(err.Error(), ErrPrecondition.Error()+": "))
+		}
+		if h := installed.highest(); release.CompareTags(h, m.Target.Tag) > 0 {
+			next.Highest = h // a forced downgrade does not lower the bar
 		}
 	}
 
-	var problems []string
-	refuse := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	paths := make(map[string]bool, len(m.Files))
 	for _, f := range m.Files {
 		paths[f.Path] = true
 	}
-	j := &journal{Kind: kindApply, Patch: m.Patch, Started: in.now(), Release: m.Target, PrevReceipt: prev, PrevRelease: installed,
+	j := &journal{Kind: kindApply, Patch: m.Patch, Started: in.now(), Release: next, PrevReceipt: prev, PrevRelease: installed,
 		RemoveAfter: []string{stagingDir + "/" + m.Patch, trashDir + "/" + m.Patch}}
 	rec := Receipt{Patch: m.Patch, Platform: m.Platform, BundleDigest: b.Digest, Base: m.Base, Target: m.Target, AppliedAt: j.Started, Forced: force}
 	made := map[string]bool{}
@@ -150,12 +154,12 @@ func (in *installer) plan(b *bundle.Bundle) (*journal, error) {
 			return nil, err
 		}
 		switch {
-		case f.Op != bundle.OpAdd && !cur.exists && !force:
-			refuse("%s: expected the base file (sha256 %s, %s), found none", f.Path, shortSum(f.BaseSHA256), describe(m.Base))
-		case f.Op != bundle.OpAdd && cur.exists && cur.sha != f.BaseSHA256 && !force:
-			refuse("%s: expected sha256 %s (the base, %s), found %s", f.Path, shortSum(f.BaseSHA256), describe(m.Base), shortSum(cur.sha))
-		case f.Op == bundle.OpAdd && cur.exists && !force:
-			refuse("%s: the patch adds this file, but one is already there (sha256 %s)", f.Path, shortSum(cur.sha))
+		case f.Op != bundle.OpAdd && !cur.exists:
+			forbid("%s: expected the base file (sha256 %s, %s), found none", f.Path, shortSum(f.BaseSHA256), describe(m.Base))
+		case f.Op != bundle.OpAdd && cur.exists && cur.sha != f.BaseSHA256:
+			forbid("%s: expected sha256 %s (the base, %s), found %s", f.Path, shortSum(f.BaseSHA256), describe(m.Base), shortSum(cur.sha))
+		case f.Op == bundle.OpAdd && cur.exists:
+			forbid("%s: the patch adds this file, but one is already there (sha256 %s)", f.Path, shortSum(cur.sha))
 		}
 		if f.Op == bundle.OpDelete && !cur.exists {
 			continue // forced, and already gone: nothing to do or undo
@@ -195,8 +199,14 @@ func (in *installer) plan(b *bundle.Bundle) (*journal, error) {
 		j.Ops = append(j.Ops, o)
 		rec.Files = append(rec.Files, rf)
 	}
+	if !force {
+		problems = append(problems, forcible...)
+	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("%w: %s", ErrPrecondition, listProblems(problems, "installed files are not as "+m.Patch+" expects"))
+	}
+	if force {
+		rec.Overrides = forcible
 	}
 	rec.CreatedDirs = j.MakeDirs
 	if prev != nil && prev.RolledBackAt == nil {
@@ -220,23 +230,48 @@ func (in *installer) plan(b *bundle.Bundle) (*journal, error) {
 	return j, nil
 }
 
-// checkNotOlder refuses a bundle whose target is the installed release or
-// older. Tags are compared by their version numbers (v2026.3.10 is newer
-// than v2026.3.9); releases without comparable tags only by commit.
-func checkNotOlder(target, installed bundle.Ref) error {
-	_, okT := release.ParseVersion(target.Tag)
-	_, okI := release.ParseVersion(installed.Tag)
-	if okT && okI {
-		switch c := release.CompareTags(target.Tag, installed.Tag); {
-		case c < 0:
-			return fmt.Errorf("%w: the bundle installs %s, older than the installed %s: that would be a downgrade; use --force to downgrade anyway", ErrPrecondition, target.Tag, installed.Tag)
-		case c == 0:
-			return fmt.Errorf("%w: %s is already installed; use --force to reinstall it", ErrPrecondition, target.Tag)
+// checkRelease refuses a bundle built against another release than the
+// installed one (whatever files it touches: a bundle from v2026.3.1 that
+// only adds a file would otherwise install on v2026.3.0 and claim
+// v2026.3.2), and one whose target is older than the newest release the
+// install has been at. Tags compare by their version numbers (v2026.3.10
+// is newer than v2026.3.9).
+func checkRelease(m *bundle.Meta, installed ReleaseRecord) error {
+	if h := installed.highest(); release.CompareTags(m.Target.Tag, h) < 0 {
+		than := "the installed " + h
+		if h != installed.Tag {
+			than = h + ", the newest release this install has been at"
 		}
+		return fmt.Errorf("%w: the bundle installs %s, older than %s: that would be a downgrade; use --force to downgrade anyway", ErrPrecondition, m.Target.Tag, than)
+	}
+	if m.Target == installed.Ref {
+		return fmt.Errorf("%w: %s is already installed; use --force to reinstall it", ErrPrecondition, describe(m.Target))
+	}
+	if m.Base != installed.Ref {
+		if m.Base.Tag == installed.Tag {
+			return fmt.Errorf("%w: the bundle is built against %s at commit %s, but this install's %s is commit %s: another build of the tag; use --force to apply it anyway",
+				ErrPrecondition, m.Base.Tag, shortSum(m.Base.Commit), installed.Tag, shortSum(installed.Commit))
+		}
+		return fmt.Errorf("%w: the bundle is built against %s, but %s is installed; use the bundle built from %s (patchline build --from %s), or --force to apply it anyway",
+			ErrPrecondition, describe(m.Base), describe(installed.Ref), installed.Tag, installed.Tag)
+	}
+	return nil
+}
+
+// checkNoReceipts refuses an install that has receipts but no
+// release.json: removing it would switch the release check off.
+func (in *installer) checkNoReceipts() error {
+	entries, err := os.ReadDir(in.state(receiptsDir))
+	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	if target.Commit == installed.Commit {
-		return fmt.Errorf("%w: %s is already installed; use --force to reinstall it", ErrPrecondition, describe(target))
+	if err != nil {
+		return fmt.Errorf("list receipts: %w", err)
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".") {
+			return stateErr("%s has receipts but no %s: it was removed by something else than patchline", in.dir, releaseFile)
+		}
 	}
 	return nil
 }

@@ -371,7 +371,10 @@ func readReleaseFile(t *testing.T, root string) *bundle.Ref {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return r
+	if r == nil {
+		return nil
+	}
+	return &r.Ref
 }
 
 func writeReleaseFile(t *testing.T, root string, r bundle.Ref) {

@@ -36,10 +36,10 @@
 package install
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -61,6 +61,9 @@ var (
 	// rollback exists; `patchline apply --recover` or `patchline rollback`
 	// resolves it.
 	ErrInterrupted = errors.New("an interrupted apply or rollback was found")
+	// ErrBadArgument (exit 2): the install root is missing or not a
+	// directory, or a patch id is not valid.
+	ErrBadArgument = errors.New("bad argument")
 	// ErrVerification (exit 3): a rebuilt file's SHA-256 is not the bundle's
 	// new SHA-256, or a delta or zstd payload is corrupt.
 	ErrVerification = errors.New("verification failed")
@@ -89,15 +92,18 @@ type Options struct {
 // Receipt records one applied patch. It stays after a rollback, with
 // RolledBackAt set, as history.
 type Receipt struct {
-	Patch        string        `json:"patch"`
-	Platform     string        `json:"platform"`
-	BundleDigest string        `json:"bundle_digest"`
-	Base         bundle.Ref    `json:"base"`
-	Target       bundle.Ref    `json:"target"`
-	AppliedAt    time.Time     `json:"applied_at"`
-	RolledBackAt *time.Time    `json:"rolled_back_at,omitempty"`
-	Forced       bool          `json:"forced,omitempty"` // applied with --force
-	Files        []ReceiptFile `json:"files"`
+	Patch        string     `json:"patch"`
+	Platform     string     `json:"platform"`
+	BundleDigest string     `json:"bundle_digest"`
+	Base         bundle.Ref `json:"base"`
+	Target       bundle.Ref `json:"target"`
+	AppliedAt    time.Time  `json:"applied_at"`
+	RolledBackAt *time.Time `json:"rolled_back_at,omitempty"`
+	Forced       bool       `json:"forced,omitempty"` // applied with --force
+	// Overrides are the refusals --force overrode, e.g. a bundle built
+	// against another release than the installed one.
+	Overrides []string      `json:"overrides,omitempty"`
+	Files     []ReceiptFile `json:"files"`
 	// CreatedDirs are the directories apply made for new files, parents
 	// first; rollback removes them again when they are empty.
 	CreatedDirs []string `json:"created_dirs,omitempty"`
@@ -120,33 +126,69 @@ type ReceiptFile struct {
 // Installed returns the receipts of root, oldest first, including patches
 // that were rolled back. A root patchline never touched has none.
 func Installed(root string) ([]Receipt, error) {
-	dir := filepath.Join(root, stateDir, receiptsDir)
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	inv, err := Read(root)
 	if err != nil {
+		return nil, err
+	}
+	return inv.Receipts, nil
+}
+
+// Inventory is what patchline knows of an install root.
+type Inventory struct {
+	Root        string         `json:"root"`
+	Release     *ReleaseRecord `json:"release,omitempty"` // nil: no patch was ever applied
+	Receipts    []Receipt      `json:"receipts"`          // oldest first, rolled back ones included
+	Interrupted *Interruption  `json:"interrupted,omitempty"`
+}
+
+// Read returns the inventory of root, every record checked. It takes no
+// lock: it only reads.
+func Read(root string) (*Inventory, error) {
+	in, err := newInstaller(Options{Root: root})
+	if err != nil {
+		return nil, err
+	}
+	if err := checkStateDir(in.dir, in.state(receiptsDir)); err != nil {
+		return nil, err
+	}
+	inv := &Inventory{Root: in.root, Receipts: []Receipt{}}
+	if inv.Release, err = in.readRelease(); err != nil {
+		return nil, err
+	}
+	j, err := in.readJournal()
+	if err != nil {
+		return nil, err
+	}
+	if j != nil {
+		inv.Interrupted = &Interruption{Kind: j.Kind, Patch: j.Patch, Started: j.Started}
+	}
+	dir := in.state(receiptsDir)
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("list receipts: %w", err)
 	}
-	var out []Receipt
 	for _, e := range entries {
 		name := e.Name()
-		if !e.Type().IsRegular() || strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".json") {
-			continue
+		if strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp") {
+			continue // a record being written, or left by a crash
 		}
-		var r Receipt
-		if err := readJSON(filepath.Join(dir, name), &r); err != nil {
+		r, err := readReceiptFile(filepath.Join(dir, name))
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		inv.Receipts = append(inv.Receipts, *r)
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if !out[i].AppliedAt.Equal(out[j].AppliedAt) {
-			return out[i].AppliedAt.Before(out[j].AppliedAt)
+	if inv.Release == nil && len(inv.Receipts) > 0 && inv.Interrupted == nil {
+		return nil, stateErr("%s has %d receipts but no %s: it was removed by something else than patchline", in.dir, len(inv.Receipts), releaseFile)
+	}
+	sort.SliceStable(inv.Receipts, func(i, j int) bool {
+		a, b := inv.Receipts[i], inv.Receipts[j]
+		if !a.AppliedAt.Equal(b.AppliedAt) {
+			return a.AppliedAt.Before(b.AppliedAt)
 		}
-		return out[i].Patch < out[j].Patch
+		return a.Patch < b.Patch
 	})
-	return out, nil
+	return inv, nil
 }
 
 // Names inside the state directory.
@@ -173,15 +215,18 @@ type installer struct {
 
 func newInstaller(opts Options) (*installer, error) {
 	if opts.Root == "" {
-		return nil, errors.New("no install root given")
+		return nil, fmt.Errorf("%w: no install root given", ErrBadArgument)
 	}
 	abs, err := filepath.Abs(opts.Root)
 	if err != nil {
-		return nil, fmt.Errorf("install root: %w", err)
+		return nil, fmt.Errorf("%w: install root: %w", ErrBadArgument, err)
 	}
 	// The root itself may be a symlink (/opt/product -> product-2026.3);
 	// below it, nothing is followed.
 	root, err := filepath.EvalSymlinks(abs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: install root %s does not exist", ErrBadArgument, opts.Root)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("install root: %w", err)
 	}
@@ -190,7 +235,7 @@ func newInstaller(opts Options) (*installer, error) {
 		return nil, fmt.Errorf("install root: %w", err)
 	}
 	if !fi.IsDir() {
-		return nil, fmt.Errorf("install root %s is not a directory", root)
+		return nil, fmt.Errorf("%w: install root %s is not a directory", ErrBadArgument, opts.Root)
 	}
 	log := opts.Log
 	if log == nil {
@@ -233,41 +278,31 @@ func (in *installer) platform() string {
 	return runtime.GOOS + "/" + runtime.GOARCH
 }
 
-// readReceipt returns receipts/<id>.json, or nil when there is none.
+// readReceipt returns receipts/<id>.json, checked, or nil when there is
+// none.
 func (in *installer) readReceipt(id string) (*Receipt, error) {
-	var r Receipt
-	err := readJSON(in.state(receiptsDir+"/"+id+".json"), &r)
+	r, err := readReceiptFile(in.state(receiptsDir + "/" + id + ".json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	return r, err
+}
+
+// readRelease returns release.json, checked, or nil when there is none.
+func (in *installer) readRelease() (*ReleaseRecord, error) {
+	var r ReleaseRecord
+	name := in.state(releaseFile)
+	err := decodeState(name, &r)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &r, nil
-}
-
-// readRelease returns release.json, or nil when there is none.
-func (in *installer) readRelease() (*bundle.Ref, error) {
-	var r bundle.Ref
-	err := readJSON(in.state(releaseFile), &r)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
+	if err := r.check(); err != nil {
+		return nil, stateErr("%s: %v", name, err)
 	}
 	return &r, nil
-}
-
-func readJSON(name string, v any) error {
-	data, err := os.ReadFile(name)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("read %s: %w", name, err)
-	}
-	return nil
 }
 
 // describe names a release for messages: its tag, else its commit.

@@ -142,7 +142,7 @@ func TestApplyRefusesAndWritesNothing(t *testing.T) {
 		name: "downgrade by version number, not by name",
 		spec: func(s *spec) { s.target = bundle.Ref{Tag: "v2026.3.9", Commit: refV1.Commit} },
 		setup: func(t *testing.T, root string, _ *bundle.Bundle) {
-			writeReleaseFile(t, root, bundle.Ref{Tag: "v2026.3.10", Commit: "e"})
+			writeReleaseFile(t, root, bundle.Ref{Tag: "v2026.3.10", Commit: strings.Repeat("e", 40)})
 		},
 		wantErr: ErrPrecondition,
 		want:    []string{"older than the installed v2026.3.10"},

@@ -1,7 +1,6 @@
 package install
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,8 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/patchline/patchline/internal/bundle"
 )
 
 const journalVersion = 1
@@ -39,13 +36,13 @@ type journal struct {
 	// first.
 	RemoveDirs []string `json:"remove_dirs,omitempty"`
 	// Receipt and Release are written at the end, before the commit point.
-	Receipt Receipt    `json:"receipt"`
-	Release bundle.Ref `json:"release"`
+	Receipt Receipt       `json:"receipt"`
+	Release ReleaseRecord `json:"release"`
 	// What undo puts back: receipts/<ID>.json and release.json as they were
 	// (nil: there was none), and an archived copy of the old receipt to drop.
-	PrevReceipt *Receipt    `json:"prev_receipt,omitempty"`
-	PrevRelease *bundle.Ref `json:"prev_release,omitempty"`
-	Archive     string      `json:"archive,omitempty"`
+	PrevReceipt *Receipt       `json:"prev_receipt,omitempty"`
+	PrevRelease *ReleaseRecord `json:"prev_release,omitempty"`
+	Archive     string         `json:"archive,omitempty"`
 	// Scratch directories, under .patchline, removed after the commit point:
 	// RemoveAfter entirely, PruneAfter only where empty.
 	RemoveAfter []string `json:"remove_after,omitempty"`
@@ -81,25 +78,26 @@ func (in *installer) ensureStateDir() error {
 	case err != nil:
 		return err
 	case !fi.IsDir() || fi.Mode()&fs.ModeSymlink != 0:
-		return unsafePath("%s is a %s, expected a directory", in.dir, kind(fi.Mode()))
+		return stateErr("%s is a %s, expected a directory", in.dir, kind(fi.Mode()))
 	}
 	return nil
 }
 
 func (in *installer) readJournal() (*journal, error) {
-	data, err := os.ReadFile(in.state(journalFile))
+	name := in.state(journalFile)
+	var j journal
+	err := decodeState(name, &j)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	var j journal
-	if err := json.Unmarshal(data, &j); err != nil {
-		return nil, fmt.Errorf("%w: journal %s is unreadable: %v", ErrInterrupted, in.state(journalFile), err)
-	}
 	if j.Version != journalVersion || (j.Kind != kindApply && j.Kind != kindRollback) {
-		return nil, fmt.Errorf("%w: journal %s is version %d %q; this patchline reads version %d", ErrInterrupted, in.state(journalFile), j.Version, j.Kind, journalVersion)
+		return nil, stateErr("journal %s is version %d %q; this patchline reads version %d", name, j.Version, j.Kind, journalVersion)
+	}
+	if err := j.check(); err != nil {
+		return nil, stateErr("journal %s: %v", name, err)
 	}
 	return &j, nil
 }
@@ -420,7 +418,7 @@ func Recover(opts Options) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	unlock, err := in.lock()
+	unlock, err := in.begin()
 	if err != nil {
 		return "", err
 	}
@@ -458,14 +456,14 @@ func (in *installer) recover(j *journal) (string, error) {
 		return "", fmt.Errorf("%w: finish the %s of %s: %w", ErrInterrupted, j.Kind, j.Patch, err)
 	}
 	if j.Kind == kindRollback {
-		return fmt.Sprintf("finished the interrupted rollback of %s: %s is installed again", j.Patch, describe(j.Release)), nil
+		return fmt.Sprintf("finished the interrupted rollback of %s: %s is installed again", j.Patch, describe(j.Release.Ref)), nil
 	}
-	return fmt.Sprintf("finished the interrupted apply of %s: %s is installed", j.Patch, describe(j.Release)), nil
+	return fmt.Sprintf("finished the interrupted apply of %s: %s is installed", j.Patch, describe(j.Release.Ref)), nil
 }
 
 func describePrev(j *journal) string {
 	if j.PrevRelease != nil {
-		return describe(*j.PrevRelease)
+		return describe(j.PrevRelease.Ref)
 	}
 	return describe(j.Receipt.Base)
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/patchline/patchline/internal/release"
 )
 
 // Rollback undoes the applied patch id byte for byte: every file it
@@ -23,10 +25,10 @@ func Rollback(id string, opts Options) (*Receipt, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPatchID(id); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrPrecondition, err)
+	if !patchID.MatchString(id) {
+		return nil, fmt.Errorf("%w: %q is not a patch id (letters, digits, '.', '_' and '-', such as PL-2026-0007)", ErrBadArgument, id)
 	}
-	unlock, err := in.lock()
+	unlock, err := in.begin()
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +58,7 @@ func Rollback(id string, opts Options) (*Receipt, error) {
 		in.logf("rollback interrupted (%v); run `patchline apply --recover` to finish it", err)
 		return nil, fmt.Errorf("%w: rollback %s: %w", ErrInterrupted, id, err)
 	}
-	in.logf("rolled back %s: %s is installed again", id, describe(j.Release))
+	in.logf("rolled back %s: %s is installed again", id, describe(j.Release.Ref))
 	return &j.Receipt, nil
 }
 
@@ -117,7 +119,19 @@ func (in *installer) planRollback(id string) (*journal, error) {
 
 	in.logf("checking %d files", len(rec.Files))
 	var changed, broken []string
-	j := &journal{Kind: kindRollback, Patch: id, Started: in.now(), Release: rec.Base, PruneAfter: []string{backupsDir + "/" + id}}
+	installed, err := in.readRelease()
+	if err != nil {
+		return nil, err
+	}
+	// Rolling back is a deliberate step down: the bar for downgrades goes
+	// down with it, unless the install has been higher than this patch.
+	next := ReleaseRecord{Ref: rec.Base}
+	if installed != nil {
+		if h := installed.highest(); release.CompareTags(h, rec.Target.Tag) > 0 {
+			next.Highest = h
+		}
+	}
+	j := &journal{Kind: kindRollback, Patch: id, Started: in.now(), Release: next, PruneAfter: []string{backupsDir + "/" + id}}
 	for _, f := range rec.Files {
 		cur, err := in.inspect(f.Path, true)
 		if errors.Is(err, ErrPrecondition) {

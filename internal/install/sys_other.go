@@ -7,7 +7,10 @@ import (
 	"io/fs"
 )
 
-const openNoFollow = 0
+const (
+	openNoFollow = 0
+	openNonBlock = 0
+)
 
 // lock needs flock(2): installing is supported on unix systems only.
 func (in *installer) lock() (unlock func(), err error) {

@@ -12,7 +12,10 @@ import (
 	"syscall"
 )
 
-const openNoFollow = syscall.O_NOFOLLOW
+const (
+	openNoFollow = syscall.O_NOFOLLOW
+	openNonBlock = syscall.O_NONBLOCK // a FIFO planted in the state directory must not hang a read
+)
 
 // lock takes the exclusive flock(2) on .patchline/lock, waiting for the
 // holder (and saying so) when another patchline has it. The lock file stays:

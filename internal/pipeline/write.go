@@ -49,6 +49,8 @@ func (Write) Run(ctx context.Context, s *State) error {
 			Approvals: approvals,
 			Builder:   bundle.Builder{Name: s.BuilderName, Version: s.BuilderVer},
 			Created:   created,
+			// The installer refuses base and target tags that do not match.
+			TagPattern: s.Config.ReleaseTagPattern(),
 		}
 		payloads := make([][]byte, 0, len(p.Changes))
 		for _, c := range p.Changes {
