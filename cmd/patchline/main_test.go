@@ -37,11 +37,15 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
 			"exits":    cmdExits,
 			"flipbyte": cmdFlipByte,
+			"mkbundle": cmdMkBundle,
 		},
 		Condition: func(cond string) (bool, error) {
-			if cond == "git" {
+			switch cond {
+			case "git":
 				_, err := exec.LookPath("git")
 				return err == nil, nil
+			case "root":
+				return os.Geteuid() == 0, nil
 			}
 			return false, nil
 		},

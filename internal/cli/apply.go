@@ -207,7 +207,11 @@ func runRollback(opts *RollbackOptions) error {
 	if opts.JSON {
 		return writeJSON(opts.IO, rc)
 	}
-	fmt.Fprintf(opts.IO.Out, "rolled back %s in %s: %d files restored to %s\n", rc.Patch, opts.Install.Root, len(rc.Files), rc.Base.Tag)
+	to := rc.Base.Tag
+	if rc.Replaced != nil {
+		to = rc.Replaced.Tag
+	}
+	fmt.Fprintf(opts.IO.Out, "rolled back %s in %s: %d files restored to %s\n", rc.Patch, opts.Install.Root, len(rc.Files), to)
 	return nil
 }
 

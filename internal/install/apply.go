@@ -115,11 +115,8 @@ func (in *installer) plan(b *bundle.Bundle) (*journal, error) {
 		return nil, err
 	}
 	next := ReleaseRecord{Ref: m.Target}
-	if installed == nil {
-		if err := in.checkNoReceipts(); err != nil {
-			return nil, err
-		}
-	} else {
+	// begin refused receipts without release.json.
+	if installed != nil {
 		if err := checkRelease(m, *installed); err != nil {
 			if !force {
 				return nil, err
@@ -207,6 +204,10 @@ func (in *installer) plan(b *bundle.Bundle) (*journal, error) {
 	}
 	if force {
 		rec.Overrides = forcible
+		if installed != nil && installed.Ref != m.Base {
+			replaced := installed.Ref
+			rec.Replaced = &replaced
+		}
 	}
 	rec.CreatedDirs = j.MakeDirs
 	if prev != nil && prev.RolledBackAt == nil {
@@ -254,24 +255,6 @@ func checkRelease(m *bundle.Meta, installed ReleaseRecord) error {
 		}
 		return fmt.Errorf("%w: the bundle is built against %s, but %s is installed; use the bundle built from %s (patchline build --from %s), or --force to apply it anyway",
 			ErrPrecondition, describe(m.Base), describe(installed.Ref), installed.Tag, installed.Tag)
-	}
-	return nil
-}
-
-// checkNoReceipts refuses an install that has receipts but no
-// release.json: removing it would switch the release check off.
-func (in *installer) checkNoReceipts() error {
-	entries, err := os.ReadDir(in.state(receiptsDir))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("list receipts: %w", err)
-	}
-	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), ".") {
-			return stateErr("%s has receipts but no %s: it was removed by something else than patchline", in.dir, releaseFile)
-		}
 	}
 	return nil
 }

@@ -102,8 +102,11 @@ type Receipt struct {
 	Forced       bool       `json:"forced,omitempty"` // applied with --force
 	// Overrides are the refusals --force overrode, e.g. a bundle built
 	// against another release than the installed one.
-	Overrides []string      `json:"overrides,omitempty"`
-	Files     []ReceiptFile `json:"files"`
+	Overrides []string `json:"overrides,omitempty"`
+	// Replaced is the installed release when it was not the bundle's base
+	// (a forced apply): what rollback records as installed again.
+	Replaced *bundle.Ref   `json:"replaced,omitempty"`
+	Files    []ReceiptFile `json:"files"`
 	// CreatedDirs are the directories apply made for new files, parents
 	// first; rollback removes them again when they are empty.
 	CreatedDirs []string `json:"created_dirs,omitempty"`
@@ -179,7 +182,7 @@ func Read(root string) (*Inventory, error) {
 		inv.Receipts = append(inv.Receipts, *r)
 	}
 	if inv.Release == nil && len(inv.Receipts) > 0 && inv.Interrupted == nil {
-		return nil, stateErr("%s has %d receipts but no %s: it was removed by something else than patchline", in.dir, len(inv.Receipts), releaseFile)
+		return nil, stateErr("%s has receipts but no %s: it was removed by something else than patchline", in.dir, releaseFile)
 	}
 	sort.SliceStable(inv.Receipts, func(i, j int) bool {
 		a, b := inv.Receipts[i], inv.Receipts[j]

@@ -126,6 +126,9 @@ func (in *installer) planRollback(id string) (*journal, error) {
 	// Rolling back is a deliberate step down: the bar for downgrades goes
 	// down with it, unless the install has been higher than this patch.
 	next := ReleaseRecord{Ref: rec.Base}
+	if rec.Replaced != nil {
+		next.Ref = *rec.Replaced
+	}
 	if installed != nil {
 		if h := installed.highest(); release.CompareTags(h, rec.Target.Tag) > 0 {
 			next.Highest = h

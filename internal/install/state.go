@@ -166,13 +166,20 @@ func (in *installer) checkStateTree() error {
 }
 
 // begin takes the lock, then checks the state directory: from here on,
-// no other patchline changes it, and nothing in it is a link.
+// no other patchline changes it, nothing in it is a link and every record
+// in it is one patchline could have written.
 func (in *installer) begin() (unlock func(), err error) {
 	unlock, err = in.lock()
 	if err != nil {
 		return nil, err
 	}
 	if err := in.checkStateTree(); err != nil {
+		unlock()
+		return nil, err
+	}
+	// Every record is checked, not only those this command needs: a
+	// forged one means the directory was written by someone else.
+	if _, err := Read(in.root); err != nil {
 		unlock()
 		return nil, err
 	}
@@ -226,6 +233,11 @@ func (r *Receipt) check() error {
 	}
 	if err := bundle.CheckRef(r.Target); err != nil {
 		return fmt.Errorf("target: %v", err)
+	}
+	if r.Replaced != nil {
+		if err := bundle.CheckRef(*r.Replaced); err != nil {
+			return fmt.Errorf("replaced: %v", err)
+		}
 	}
 	if r.AppliedAt.IsZero() {
 		return errors.New("no applied_at time")
