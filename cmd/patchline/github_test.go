@@ -1,12 +1,16 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -16,12 +20,13 @@ import (
 
 // TestGitHubScripts runs the scripts that talk to GitHub (pr_*, gate_*)
 // against forgetest's fake, which checks every request and answer against
-// GitHub's OpenAPI description. TestScripts skips them: they start with
-// [!github] skip.
+// GitHub's OpenAPI description, and those that attack patchline with a
+// hostile or listening server (github_*, demo_offline). TestScripts skips
+// them: they start with [!github] skip.
 func TestGitHubScripts(t *testing.T) {
 	t.Parallel()
 	var files []string
-	for _, pattern := range []string{"pr_*.txtar", "gate_*.txtar"} {
+	for _, pattern := range []string{"pr_*.txtar", "gate_*.txtar", "github_*.txtar", "demo_offline.txtar"} {
 		m, err := filepath.Glob(filepath.Join("testdata", "script", pattern))
 		if err != nil {
 			t.Fatal(err)
@@ -41,7 +46,12 @@ func TestGitHubScripts(t *testing.T) {
 			}
 			h := &fakeHolder{}
 			env.Values[fakeKey{}] = h
+			sniffers := map[string]*sniffer{}
+			env.Values[snifferKey{}] = sniffers
 			env.Defer(func() {
+				for _, s := range sniffers {
+					s.srv.Close()
+				}
 				if h.srv == nil {
 					return
 				}
@@ -55,6 +65,7 @@ func TestGitHubScripts(t *testing.T) {
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
 			"exits":  cmdExits,
 			"github": cmdGitHub,
+			"sniff":  cmdSniff,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -290,4 +301,79 @@ func pushRef(ts *testscript.TestScript, s *forgetest.Server, ref string) {
 		return
 	}
 	s.SetBranch(ref, tip)
+}
+
+type snifferKey struct{}
+
+// sniffer is a server that is not GitHub: it records every request it is
+// sent, with the Authorization header, and answers each with an error whose
+// message and details repeat that header, as a careless or hostile server
+// might.
+type sniffer struct {
+	srv    *httptest.Server
+	status int
+
+	mu   sync.Mutex
+	seen []string
+}
+
+func (s *sniffer) serve(w http.ResponseWriter, r *http.Request) {
+	auth := r.Header.Get("Authorization")
+	shown := auth
+	if shown == "" {
+		shown = "-"
+	}
+	s.mu.Lock()
+	s.seen = append(s.seen, r.Method+" "+r.URL.RequestURI()+" authorization="+shown)
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(s.status)
+	json.NewEncoder(w).Encode(map[string]any{
+		"message":           "Bad credentials for " + auth,
+		"errors":            []any{map[string]any{"resource": "Token", "code": "invalid", "message": "token " + auth + " is not valid"}},
+		"documentation_url": "https://docs.github.com/rest",
+	})
+}
+
+// cmdSniff drives servers that are not GitHub from a script:
+//
+//	sniff start NAME [STATUS]   start one; sets $NAME_URL (NAME in capitals). It
+//	                            answers every request with STATUS (404 unless
+//	                            given) and an error echoing its Authorization header
+//	sniff requests NAME         print each request it was sent:
+//	                            METHOD PATH authorization=VALUE ("-" when none)
+func cmdSniff(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: sniff start NAME [STATUS] | sniff requests NAME")
+	}
+	sniffers := ts.Value(snifferKey{}).(map[string]*sniffer)
+	name := args[1]
+	switch args[0] {
+	case "start":
+		if sniffers[name] != nil {
+			ts.Fatalf("sniff start: %s is already running", name)
+		}
+		s := &sniffer{status: http.StatusNotFound}
+		if len(args) > 2 {
+			status, err := strconv.Atoi(args[2])
+			ts.Check(err)
+			s.status = status
+		}
+		s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+		sniffers[name] = s
+		ts.Setenv(strings.ToUpper(name)+"_URL", s.srv.URL)
+	case "requests":
+		s := sniffers[name]
+		if s == nil {
+			ts.Fatalf("sniff requests: no server %s; run `sniff start %s` first", name, name)
+		}
+		out := ts.Stdout() // even when it prints nothing, so `! stdout .` checks this
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, r := range s.seen {
+			fmt.Fprintln(out, r)
+		}
+	default:
+		ts.Fatalf("sniff: unknown subcommand %q", args[0])
+	}
 }

@@ -28,18 +28,20 @@ import (
 	"github.com/patchline/patchline/internal/sign"
 )
 
-// DemoOptions are the flags of `patchline demo`.
+// DemoOptions are the flags of `patchline demo`. There is no Getenv: the
+// demo runs offline on its own sample, so it reads nothing of the caller's
+// environment (no GITHUB_TOKEN, GITHUB_API_URL or GITHUB_REPOSITORY, no
+// signing key or password) and uses none of the caller's credentials.
 type DemoOptions struct {
-	IO     *IOStreams
-	Now    func() time.Time
-	Getenv func(string) string
-	Dir    string
-	Keep   bool
+	IO   *IOStreams
+	Now  func() time.Time
+	Dir  string
+	Keep bool
 }
 
 // NewCmdDemo builds `patchline demo`.
 func NewCmdDemo(f *Factory, runF func(*DemoOptions) error) *cobra.Command {
-	opts := &DemoOptions{IO: f.IO, Now: f.Now, Getenv: f.Getenv}
+	opts := &DemoOptions{IO: f.IO, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the pipeline on a built-in sample product, offline",
@@ -71,8 +73,9 @@ type demo struct {
 	opts *DemoOptions
 	dir  string
 	step int
-	// env is the demo's own identity and clock for git, so its commits do
-	// not depend on the user's git config.
+	// env is the whole environment the commands the demo runs see: its own
+	// identity for git, so its commits do not depend on the user's git
+	// config, and nothing else, so no GitHub token or API URL reaches them.
 	env map[string]string
 }
 
@@ -81,11 +84,10 @@ func (d *demo) say(format string, args ...any) {
 	fmt.Fprintf(d.opts.IO.Out, "\n==> %d. %s\n", d.step, fmt.Sprintf(format, args...))
 }
 
+// getenv is the demo's closed environment: a variable it did not set is
+// empty, whatever the caller's environment holds.
 func (d *demo) getenv(k string) string {
-	if v, ok := d.env[k]; ok {
-		return v
-	}
-	return d.opts.Getenv(k)
+	return d.env[k]
 }
 
 // The example patch shipped in patches/ and applied by the demo.
@@ -211,6 +213,8 @@ func runDemo(ctx context.Context, opts *DemoOptions) (err error) {
 	if err := runList(&ListOptions{IO: opts.IO, Repo: RepoFlags{Dir: d.dir}}); err != nil {
 		return err
 	}
+	// Offline whatever the caller's environment says: d.getenv has no
+	// GITHUB_TOKEN, so the dry run's client sends nothing to any GitHub.
 	d.say("patchline pr --dry-run: the QA pull request CI would open")
 	if err := runPR(ctx, &PROptions{IO: opts.IO, Getenv: d.getenv, Now: opts.Now, Repo: RepoFlags{Dir: d.dir}, ID: id, DryRun: true}); err != nil {
 		return err

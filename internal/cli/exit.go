@@ -75,7 +75,8 @@ func ExitCode(err error) int {
 		errors.Is(err, patchdiff.ErrUnsafePath):
 		return ExitUsage
 	case errors.Is(err, forge.ErrNoToken), errors.Is(err, forge.ErrUnauthorized),
-		errors.Is(err, forge.ErrForbidden), errors.Is(err, forge.ErrNotFound):
+		errors.Is(err, forge.ErrForbidden), errors.Is(err, forge.ErrNotFound),
+		errors.Is(err, forge.ErrRedirect):
 		return ExitUsage
 	case errors.Is(err, patchdiff.ErrConflict):
 		return ExitConflict

@@ -1,7 +1,8 @@
 // Package forge is patchline's GitHub client: the few REST calls that open
 // and update a patch's pull request, read its reviews, set the QA status and
 // record a merge, through go-github, with bounded retries on server errors
-// and rate limits, and with every write sent one at a time.
+// and rate limits, and with every write sent one at a time. The token goes
+// to the API's scheme, host and port only, and never into an error or output.
 package forge
 
 import (
@@ -38,6 +39,9 @@ var (
 	ErrRejected     = errors.New("GitHub rejected the request")
 	ErrRateLimited  = errors.New("rate limited by GitHub")
 	ErrUnavailable  = errors.New("GitHub did not answer")
+	// ErrRedirect is a redirect from the API to another scheme, host or
+	// port, which patchline refuses rather than send the token there.
+	ErrRedirect = errors.New("GitHub redirected to another host")
 )
 
 // APIError is a call that failed, with what GitHub said.
@@ -71,8 +75,8 @@ func (e *APIError) Unwrap() error { return e.Kind }
 type Options struct {
 	BaseURL    string // the API root; "" is DefaultBaseURL
 	Token      string
-	Repo       string // owner/repo
-	HTTPClient *http.Client
+	Repo       string       // owner/repo
+	HTTPClient *http.Client // copied; the copy adds the token for BaseURL's host only
 
 	// Now and Sleep are the clock; tests replace them so no test sleeps.
 	Now   func() time.Time
@@ -136,9 +140,7 @@ func New(o Options) (*Client, error) {
 		return nil, fmt.Errorf("GITHUB_API_URL %q: want an http(s) URL such as https://api.github.com", o.BaseURL)
 	}
 	c.base = u
-	if c.http == nil {
-		c.http = &http.Client{Timeout: DefaultTimeout}
-	}
+	c.http = httpClient(o.HTTPClient, u, c.token)
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -177,12 +179,10 @@ func (c *Client) Repo() string { return c.Owner + "/" + c.Name }
 
 // api builds a go-github client for one try. A fresh one each time keeps
 // go-github from refusing a retry on its own, by the wall clock, after a
-// rate-limit answer: the waiting is this package's, on its own clock.
+// rate-limit answer: the waiting is this package's, on its own clock. The
+// token is not go-github's to send: c.http adds it for the API's host only.
 func (c *Client) api() *github.Client {
 	gh := github.NewClient(c.http)
-	if c.token != "" {
-		gh = gh.WithAuthToken(c.token)
-	}
 	gh.BaseURL = c.base
 	gh.UserAgent = "patchline"
 	return gh
@@ -211,6 +211,7 @@ func (c *Client) printWrite(w write) error {
 	if err := enc.Encode(w.Body); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(c.dryRun, "%s %s\n  %s", w.Method, strings.TrimSuffix(c.base.Path, "/")+c.path(w.Path), body.String())
+	line := fmt.Sprintf("%s %s\n  %s", w.Method, strings.TrimSuffix(c.base.Path, "/")+c.path(w.Path), body.String())
+	_, err := io.WriteString(c.dryRun, redact(line, c.token))
 	return err
 }

@@ -31,6 +31,19 @@ const (
 // after GitHub may already have done it is harmless. A write holds the
 // client's write lock for all its tries.
 func (c *Client) call(ctx context.Context, op string, idempotent, isWrite bool, fn func(gh *github.Client) (*github.Response, error)) error {
+	apiErr := c.try(ctx, op, idempotent, isWrite, fn)
+	if apiErr == nil {
+		return nil
+	}
+	return c.scrub(apiErr)
+}
+
+// try is call before the token is taken out of its error.
+func (c *Client) try(ctx context.Context, op string, idempotent, isWrite bool, fn func(gh *github.Client) (*github.Response, error)) *APIError {
+	if c.offline {
+		// An offline client never sends: its callers answer without GitHub.
+		return &APIError{Op: op, Message: "offline dry run: nothing was sent to GitHub", Kind: ErrUnavailable}
+	}
 	if isWrite {
 		c.writes.Lock()
 		defer c.writes.Unlock()
@@ -88,6 +101,10 @@ func (c *Client) classify(op string, resp *github.Response, err error, idempoten
 		hr = are.Response
 	case errors.As(err, &ger):
 		hr = ger.Response
+	}
+	if re, ok := asRedirect(err); ok {
+		return &APIError{Op: op, Status: re.status, Message: re.Error(), Kind: ErrRedirect,
+			Hint: "set GITHUB_API_URL to the API's own address, e.g. https://HOST/api/v3 for GitHub Enterprise Server"}, 0, false
 	}
 	e := &APIError{Op: op, Message: message(err)}
 	if hr == nil {
