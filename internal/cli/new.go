@@ -129,13 +129,16 @@ func runNew(opts *NewOptions) error {
 			return usageError("--also: %w", err)
 		}
 	}
-	reported := opts.Now().UTC().Truncate(time.Second)
+	now := opts.Now().UTC()
+	reported := now.Truncate(time.Second)
 	if opts.Reported != "" {
 		if reported, err = time.Parse(time.RFC3339, opts.Reported); err != nil {
 			return usageError("--reported %q: want an RFC 3339 time such as 2026-03-01T09:30:00Z", opts.Reported)
 		}
 	}
-	id, err := reg.NextID(reported.Year())
+	// The id's year is the year the patch is made, not the year of the
+	// report: a case filed years ago and fixed today gets this year's id.
+	id, err := reg.NextID(now.Year())
 	if err != nil {
 		return err
 	}
