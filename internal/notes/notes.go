@@ -5,7 +5,6 @@
 package notes
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"sort"
@@ -14,7 +13,6 @@ import (
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/history"
 	"github.com/patchline/patchline/internal/manifest"
-	"github.com/patchline/patchline/internal/patchdiff"
 	"github.com/patchline/patchline/internal/release"
 	"github.com/patchline/patchline/internal/rollup"
 )
@@ -76,7 +74,11 @@ type Entry struct {
 	SupersededBy  []string           `json:"superseded_by,omitempty"`
 	InRelease     *bool              `json:"in_release,omitempty"`     // a quarterly --to contains it (nil: not asked)
 	ReleaseMethod string             `json:"release_method,omitempty"` // how containment was proved
-	Problem       string             `json:"problem,omitempty"`        // the manifest did not decode
+	// ReleaseStatus and ReleaseEvidence are rollup's verdict for the
+	// quarterly --to: contained, adapted, accepted, superseded or missing.
+	ReleaseStatus   string `json:"release_status,omitempty"`
+	ReleaseEvidence string `json:"release_evidence,omitempty"`
+	Problem         string `json:"problem,omitempty"` // the manifest did not decode
 }
 
 // Shipment is what one line did with a patch.
@@ -182,15 +184,15 @@ func Compile(h *history.History, from, to gitrepo.Tag) (*Notes, error) {
 		}
 	}
 
-	var toSrc patchdiff.Source
-	var supersedes map[string][]string
+	// A quarterly release is checked for every fix of the older lines
+	// with rollup's own evidence, so notes and rollup never disagree.
+	var checker *rollup.Checker
 	if n.Quarterly && toLine != fromLine {
-		tree, err := repo.Tree(to.Commit)
+		accepted, err := rollup.LoadAccepted(h.Reg)
 		if err != nil {
 			return nil, err
 		}
-		toSrc = rollup.TreeSource(tree)
-		if supersedes, err = rollup.Superseders(h, to.Commit); err != nil {
+		if checker, err = rollup.NewChecker(h, to, rollup.Options{Accepted: accepted}); err != nil {
 			return nil, err
 		}
 	}
@@ -202,7 +204,7 @@ func Compile(h *history.History, from, to gitrepo.Tag) (*Notes, error) {
 	sort.Strings(ids)
 	var entries []*Entry
 	for _, id := range ids {
-		e, err := entry(h, id, seen[id], n, toLine, toSrc, supersedes, onMain[id])
+		e, err := entry(h, id, seen[id], n, toLine, checker, onMain[id])
 		if err != nil {
 			return nil, err
 		}
@@ -293,7 +295,7 @@ func commitTime(repo *gitrepo.Repo, h gitrepo.Hash) (time.Time, error) {
 // (so an edit on the patch branch after the merge does not count, and a
 // follow-up commit on the line does).
 func entry(h *history.History, id string, pres []*history.Presence, n *Notes, toLine string,
-	toSrc patchdiff.Source, supersedes map[string][]string, onMain bool) (*Entry, error) {
+	checker *rollup.Checker, onMain bool) (*Entry, error) {
 	e := &Entry{ID: id, Status: StatusWithdrawn, Cases: []string{}, CVEs: []string{}, Modules: []string{}, Approvals: []history.Approval{}}
 	primary := pres[0]
 	for _, p := range pres {
@@ -363,19 +365,27 @@ func entry(h *history.History, id string, pres []*history.Presence, n *Notes, to
 	}
 	// Does the new quarterly release hold it? Only asked for fixes that
 	// reached older lines; the release's own line ships it by definition.
-	if toSrc != nil && e.Status == StatusFixed && found && release.CompareTags(line, toLine) < 0 {
-		in := onMain
+	if checker != nil && e.Status == StatusFixed && found && release.CompareTags(line, toLine) < 0 {
 		diff, _ := rollup.DiffFor(patch, h.Reg, line)
-		if files, err := patchdiff.Parse(bytes.NewReader(diff)); err == nil && diff != nil {
-			proof, err := rollup.Contains(files, toSrc)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", id, err)
+		fix, err := rollup.FixCommits(h, primary.Merged)
+		if err != nil {
+			return nil, err
+		}
+		var stop gitrepo.Hash
+		if l, ok := h.Line(line); ok {
+			if start, ok := l.Start(); ok {
+				stop = start.Commit
 			}
-			in, e.ReleaseMethod = proof.Contained, proof.Method
 		}
-		if !in {
-			e.SupersededBy = supersedes[id]
+		v, err := checker.Prove(id, diff, fix, stop)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", id, err)
 		}
+		in := onMain || v.Status == rollup.Contained || v.Status == rollup.Adapted || v.Status == rollup.Accepted
+		if v.Status == rollup.Superseded {
+			e.SupersededBy, in = v.SupersededBy, false
+		}
+		e.ReleaseMethod, e.ReleaseStatus, e.ReleaseEvidence = v.Method, string(v.Status), v.Evidence
 		e.InRelease = &in
 	}
 	return e, nil

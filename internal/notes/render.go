@@ -112,9 +112,16 @@ func (e *Entry) ReleaseText(to string) string {
 		return ""
 	case len(e.SupersededBy) > 0:
 		return fmt.Sprintf("Superseded in %s by %s", to, strings.Join(e.SupersededBy, ", "))
+	case e.ReleaseStatus == "adapted":
+		return "Included in " + to + ", adapted (its tests differ)"
+	case e.ReleaseStatus == "accepted":
+		return "Included in " + to + " (checked by the release manager)"
 	case *e.InRelease:
 		return "Included in " + to
+	case e.ReleaseStatus != "" && e.ReleaseStatus != "missing":
+		return ""
 	}
+	// Only a verdict of missing says so publicly.
 	return "Not in " + to + ": it regresses on upgrade until it is ported"
 }
 

@@ -12,6 +12,9 @@ import (
 
 // How a change was found in a tree, strongest first.
 const (
+	// MethodAncestry: the commits of the fix (or the originals they were
+	// cherry-picked from) are in the release's history.
+	MethodAncestry = "ancestry"
 	// MethodReverse: the whole diff applies in reverse to the tree, as
 	// `git apply --check -R` would say.
 	MethodReverse = "reverse-apply"
@@ -37,6 +40,9 @@ type FileProof struct {
 	Method string   `json:"method,omitempty"`
 	Reason string   `json:"reason,omitempty"` // why not, when not found
 	Hunks  []string `json:"missing_hunks,omitempty"`
+	// MovedFrom is the diff's path when the release keeps the file
+	// elsewhere (Path) and it was checked there.
+	MovedFrom string `json:"moved_from,omitempty"`
 }
 
 // Missing returns the files whose change is not in the tree.

@@ -15,7 +15,6 @@ import (
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/history"
 	"github.com/patchline/patchline/internal/manifest"
-	"github.com/patchline/patchline/internal/patchdiff"
 	"github.com/patchline/patchline/internal/registry"
 	"github.com/patchline/patchline/internal/release"
 )
@@ -26,7 +25,9 @@ type Status string
 // The statuses, in the order a reader cares about them.
 const (
 	Missing    Status = "missing"    // merged, released or not, and its change is not in the new release
-	Contained  Status = "contained"  // its change is in the new release
+	Contained  Status = "contained"  // its change is in the new release, by ancestry or content
+	Adapted    Status = "adapted"    // every hunk outside test files is in the new release; some test hunks differ
+	Accepted   Status = "accepted"   // not found, but a release manager signed it off for the new release
 	Superseded Status = "superseded" // a manifest of the new release replaces it
 	Reverted   Status = "reverted"   // shipped on the line, then taken out again
 	Withdrawn  Status = "withdrawn"  // taken out of the line before it shipped
@@ -43,10 +44,11 @@ type Patch struct {
 	ShippedIn    string      `json:"shipped_in,omitempty"` // the line's first tag holding it
 	Diff         string      `json:"diff,omitempty"`       // which diff was checked
 	Method       string      `json:"method,omitempty"`     // how it was found, when contained
+	Evidence     string      `json:"evidence,omitempty"`   // what the verdict rests on, strongest first
 	SupersededBy []string    `json:"superseded_by,omitempty"`
 	RemovedBy    string      `json:"removed_by,omitempty"` // the commit that took it out of the line
 	RemovedIn    string      `json:"removed_in,omitempty"` // the first tag without it
-	Files        []FileProof `json:"files,omitempty"`      // the files not found, when missing
+	Files        []FileProof `json:"files,omitempty"`      // the files not found, when missing or adapted
 	Note         string      `json:"note,omitempty"`
 }
 
@@ -67,6 +69,8 @@ type Result struct {
 type Counts struct {
 	Total      int `json:"total"`
 	Contained  int `json:"contained"`
+	Adapted    int `json:"adapted"`
+	Accepted   int `json:"accepted"`
 	Missing    int `json:"missing"`
 	Superseded int `json:"superseded"`
 	Reverted   int `json:"reverted"`
@@ -119,12 +123,14 @@ func Run(h *history.History, from, to gitrepo.Tag) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	toTree, err := repo.Tree(to.Commit)
+	accepted, err := LoadAccepted(h.Reg)
 	if err != nil {
 		return nil, err
 	}
-	src := TreeSource(toTree)
-	var supersedes map[string][]string // read only when something is not contained
+	checker, err := NewChecker(h, to, Options{Accepted: accepted})
+	if err != nil {
+		return nil, err
+	}
 	for _, id := range history.IDs(pres) {
 		pr := pres[id]
 		p := Patch{ID: id, ShippedIn: pr.ShippedIn}
@@ -150,40 +156,25 @@ func Run(h *history.History, from, to gitrepo.Tag) (*Result, error) {
 			res.add(p)
 			continue
 		}
-		if !found || patch.Diff == nil && len(patch.Adapted) == 0 {
-			p.Status, p.Note = Missing, "no patch.diff on the line: nothing to check"
-			res.add(p)
-			continue
+		var diff []byte
+		if found && (patch.Diff != nil || len(patch.Adapted) > 0) {
+			var diffName string
+			diff, diffName = DiffFor(patch, h.Reg, line.Name)
+			p.Diff = path.Join(registry.PatchDir(id), diffName)
 		}
-		diff, diffName := DiffFor(patch, h.Reg, line.Name)
-		p.Diff = path.Join(registry.PatchDir(id), diffName)
-		files, err := patchdiff.Parse(bytes.NewReader(diff))
+		fix, err := FixCommits(h, pr.Merged)
 		if err != nil {
-			p.Status, p.Note = Missing, fmt.Sprintf("%s does not parse: %v", diffName, err)
-			res.add(p)
-			continue
+			return nil, err
 		}
-		proof, err := Contains(files, src)
+		v, err := checker.Prove(id, diff, fix, from.Commit)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", id, err)
 		}
-		if proof.Contained {
-			p.Status, p.Method = Contained, proof.Method
-			res.add(p)
-			continue
+		p.Status, p.Method, p.Evidence, p.SupersededBy = v.Status, v.Method, v.Evidence, v.SupersededBy
+		if v.Status != Contained {
+			p.Files = v.Files
 		}
-		if supersedes == nil {
-			if supersedes, err = Superseders(h, to.Commit); err != nil {
-				return nil, err
-			}
-		}
-		if by := supersedes[id]; len(by) > 0 {
-			p.Status, p.SupersededBy = Superseded, by
-			res.add(p)
-			continue
-		}
-		p.Status, p.Files = Missing, proof.Missing()
-		if pr.Merged != nil && pr.Merged.When.After(res.TaggedAt) {
+		if v.Status == Missing && pr.Merged != nil && pr.Merged.When.After(res.TaggedAt) {
 			p.Status = Later
 			p.Note = fmt.Sprintf("merged on %s after %s was made", line.Name, to.Name)
 			if on, tag, err := reachedNewer(h, id, to.Name); err != nil {
@@ -207,6 +198,10 @@ func (r *Result) add(p Patch) {
 	switch p.Status {
 	case Contained:
 		r.Counts.Contained++
+	case Adapted:
+		r.Counts.Adapted++
+	case Accepted:
+		r.Counts.Accepted++
 	case Missing:
 		r.Counts.Missing++
 	case Superseded:

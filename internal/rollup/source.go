@@ -116,3 +116,27 @@ func (s *treeSource) lookup(p string) (file, error) {
 	}
 	return file{}, nil
 }
+
+// listFiles lists every regular file, executable and symlink under dir,
+// recursively, as slash paths.
+func (s *treeSource) listFiles(dir string) ([]string, error) {
+	d, err := s.dir(dir)
+	if err != nil || d == nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range d.Entries {
+		p := path.Join(dir, e.Name)
+		switch e.Mode {
+		case filemode.Dir:
+			sub, err := s.listFiles(p)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, sub...)
+		case filemode.Regular, filemode.Deprecated, filemode.Executable, filemode.Symlink:
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}

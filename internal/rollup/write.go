@@ -27,6 +27,18 @@ func (r *Result) WriteText(w io.Writer) error {
 		return err
 	}
 	for _, p := range r.Patches {
+		if p.Status != Adapted && p.Status != Accepted {
+			continue
+		}
+		fmt.Fprintf(&b, "\n%s is %s in %s: %s\n", p.ID, p.Status, r.To, p.Evidence)
+		for _, f := range p.Files {
+			fmt.Fprintf(&b, "    %s: %s\n", f.Path, f.Reason)
+			for _, h := range f.Hunks {
+				fmt.Fprintf(&b, "        %s\n", h)
+			}
+		}
+	}
+	for _, p := range r.Patches {
 		if p.Status != Missing {
 			continue
 		}
@@ -50,7 +62,7 @@ func (r *Result) WriteText(w io.Writer) error {
 	for _, kv := range []struct {
 		n    int
 		word string
-	}{{c.Superseded, "superseded"}, {c.Reverted, "reverted"}, {c.Withdrawn, "withdrawn"}, {c.Later, "merged after " + r.To}, {c.Missing, "missing"}} {
+	}{{c.Adapted, "adapted"}, {c.Accepted, "accepted"}, {c.Superseded, "superseded"}, {c.Reverted, "reverted"}, {c.Withdrawn, "withdrawn"}, {c.Later, "merged after " + r.To}, {c.Missing, "missing"}} {
 		if kv.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", kv.n, kv.word))
 		}
@@ -75,14 +87,8 @@ func trimLines(s string) string {
 
 func note(p Patch) string {
 	switch p.Status {
-	case Contained:
-		switch p.Method {
-		case MethodPostImage:
-			return "found by post-image"
-		case MethodAddedLines:
-			return "found by added lines (context changed)"
-		}
-		return ""
+	case Contained, Adapted, Accepted:
+		return p.Evidence
 	case Superseded:
 		return "by " + joinOr(p.SupersededBy, "?")
 	case Reverted, Withdrawn:
@@ -96,6 +102,9 @@ func note(p Patch) string {
 	case Missing:
 		if p.Note != "" {
 			return p.Note
+		}
+		if len(p.Files) == 0 {
+			return p.Evidence
 		}
 		paths := make([]string, len(p.Files))
 		for i, f := range p.Files {
