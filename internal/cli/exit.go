@@ -14,6 +14,7 @@ import (
 	"github.com/patchline/patchline/internal/install"
 	"github.com/patchline/patchline/internal/patchdiff"
 	"github.com/patchline/patchline/internal/registry"
+	"github.com/patchline/patchline/internal/rollup"
 	"github.com/patchline/patchline/internal/sign"
 )
 
@@ -72,7 +73,8 @@ func ExitCode(err error) int {
 		errors.Is(err, gitrepo.ErrDirtyWorktree),
 		errors.Is(err, registry.ErrUnknownPatch),
 		errors.Is(err, patchdiff.ErrMalformed),
-		errors.Is(err, patchdiff.ErrUnsafePath):
+		errors.Is(err, patchdiff.ErrUnsafePath),
+		errors.Is(err, rollup.ErrBadAccepted):
 		return ExitUsage
 	case errors.Is(err, forge.ErrNoToken), errors.Is(err, forge.ErrUnauthorized),
 		errors.Is(err, forge.ErrForbidden), errors.Is(err, forge.ErrNotFound),

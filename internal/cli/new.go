@@ -13,9 +13,11 @@ import (
 
 	"github.com/patchline/patchline/internal/backport"
 	"github.com/patchline/patchline/internal/gitrepo"
+	"github.com/patchline/patchline/internal/history"
 	"github.com/patchline/patchline/internal/manifest"
 	"github.com/patchline/patchline/internal/manifest/stricttoml"
 	"github.com/patchline/patchline/internal/registry"
+	"github.com/patchline/patchline/internal/rollup"
 )
 
 // NewOptions are the flags of `patchline new`.
@@ -221,6 +223,29 @@ func runBackport(opts *NewOptions, reg *registry.Registry, tag gitrepo.Tag) erro
 	orig, err := reg.Load(opts.From)
 	if err != nil {
 		return err
+	}
+	// A backport to a release that already has the fix (merged forward,
+	// cherry-picked, fixed the same way) is nothing to do.
+	if orig.Manifest != nil {
+		if own, _ := reg.Config.LineOf(orig.Manifest.Base); own != "" {
+			if line, _ := reg.Config.LineOf(tag.Name); line != own {
+				h, err := history.New(reg)
+				if err != nil {
+					return err
+				}
+				v, err := rollup.ProvePatch(h, orig, tag)
+				if err != nil {
+					return err
+				}
+				if v.In() {
+					if opts.JSON {
+						return writeJSON(opts.IO, map[string]any{"id": orig.ID, "base": tag.Name, "already_in": true, "status": v.Status, "evidence": v.Evidence})
+					}
+					fmt.Fprintf(opts.IO.Out, "%s is already in %s (%s): nothing to backport\n", orig.ID, tag.Name, v.Evidence)
+					return nil
+				}
+			}
+		}
 	}
 	plan, err := backport.Prepare(reg, orig, tag)
 	if errors.Is(err, backport.ErrSameLine) || (err == nil && orig.Manifest == nil) {

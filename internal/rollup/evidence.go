@@ -36,7 +36,7 @@ type Verdict struct {
 	Status   Status
 	Evidence string      // one line: how it was found, or why not
 	Method   string      // the content method, when found by content
-	Files    []FileProof // the files not found, when missing or adapted
+	Files    []FileProof // the files not found (missing, adapted), or found moved (contained)
 	// SupersededBy are the patches of the release that replace it.
 	SupersededBy []string
 }
@@ -97,7 +97,13 @@ func (c *Checker) Prove(id string, diff []byte, fix []gitrepo.Hash, stop gitrepo
 			return Verdict{}, err
 		}
 		if proof.Contained {
-			return Verdict{Status: Contained, Method: proof.Method, Evidence: contentEvidence(proof)}, nil
+			var moved []FileProof
+			for _, f := range proof.Files {
+				if f.MovedFrom != "" {
+					moved = append(moved, f)
+				}
+			}
+			return Verdict{Status: Contained, Method: proof.Method, Evidence: contentEvidence(proof), Files: moved}, nil
 		}
 		v.Files = proof.Missing()
 		if adapted, differ := c.adapted(proof, files); adapted {
@@ -468,4 +474,69 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// ProvePatch weighs the evidence that patch p, wherever it is now (merged
+// on its line or still on its branch), is already in the release to: what
+// `new --from` asks before it starts a backport.
+func ProvePatch(h *history.History, p *registry.Patch, to gitrepo.Tag) (Verdict, error) {
+	if p.Manifest == nil {
+		return Verdict{Status: Missing, Evidence: "the manifest does not decode"}, nil
+	}
+	var fix []gitrepo.Hash
+	var stop gitrepo.Hash
+	if l, ok := h.LineOf(p.Manifest.Base); ok {
+		if start, ok := l.Start(); ok {
+			stop = start.Commit
+			if tip, _ := l.Tip(); tip != start.Commit {
+				w, err := h.Walk(history.Span{Tip: tip, Stop: start.Commit})
+				if err != nil {
+					return Verdict{}, err
+				}
+				pres, err := h.Track(l, w, history.Window{})
+				if err != nil {
+					return Verdict{}, err
+				}
+				if pr, ok := pres[p.ID]; ok && pr.Present() {
+					if fix, err = FixCommits(h, pr.Merged); err != nil {
+						return Verdict{}, err
+					}
+				}
+			}
+		}
+	}
+	if fix == nil && p.HasBranch() {
+		// Not merged yet: the branch's own commits since its base.
+		base, err := h.Tags.ReleaseTag(p.Manifest.Base)
+		if err != nil {
+			return Verdict{}, err
+		}
+		commits, _, err := h.Reg.Repo.Range(base.Commit, p.Branch.Commit)
+		if err != nil {
+			return Verdict{}, err
+		}
+		for _, c := range commits {
+			if changed, err := changedOutsidePatches(h, c); err != nil {
+				return Verdict{}, err
+			} else if changed {
+				fix = append(fix, c)
+			}
+		}
+	}
+	accepted, err := LoadAccepted(h.Reg)
+	if err != nil {
+		return Verdict{}, err
+	}
+	c, err := NewChecker(h, to, Options{Accepted: accepted})
+	if err != nil {
+		return Verdict{}, err
+	}
+	toLine, _ := h.Reg.Config.LineOf(to.Name)
+	diff, _ := DiffFor(p, h.Reg, toLine)
+	return c.Prove(p.ID, diff, fix, stop)
+}
+
+// In reports whether a verdict says the change is in the release.
+func (v Verdict) In() bool {
+	return v.Status == Contained || v.Status == Adapted || v.Status == Accepted
 }

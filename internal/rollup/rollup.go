@@ -48,7 +48,7 @@ type Patch struct {
 	SupersededBy []string    `json:"superseded_by,omitempty"`
 	RemovedBy    string      `json:"removed_by,omitempty"` // the commit that took it out of the line
 	RemovedIn    string      `json:"removed_in,omitempty"` // the first tag without it
-	Files        []FileProof `json:"files,omitempty"`      // the files not found, when missing or adapted
+	Files        []FileProof `json:"files,omitempty"`      // the files not found, or found moved
 	Note         string      `json:"note,omitempty"`
 }
 
@@ -170,10 +170,7 @@ func Run(h *history.History, from, to gitrepo.Tag) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", id, err)
 		}
-		p.Status, p.Method, p.Evidence, p.SupersededBy = v.Status, v.Method, v.Evidence, v.SupersededBy
-		if v.Status != Contained {
-			p.Files = v.Files
-		}
+		p.Status, p.Method, p.Evidence, p.SupersededBy, p.Files = v.Status, v.Method, v.Evidence, v.SupersededBy, v.Files
 		if v.Status == Missing && pr.Merged != nil && pr.Merged.When.After(res.TaggedAt) {
 			p.Status = Later
 			p.Note = fmt.Sprintf("merged on %s after %s was made", line.Name, to.Name)

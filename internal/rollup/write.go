@@ -30,7 +30,7 @@ func (r *Result) WriteText(w io.Writer) error {
 		if p.Status != Adapted && p.Status != Accepted {
 			continue
 		}
-		fmt.Fprintf(&b, "\n%s is %s in %s: %s\n", p.ID, p.Status, r.To, p.Evidence)
+		fmt.Fprintf(&b, "\n%s %s\n", p.ID, p.Evidence)
 		for _, f := range p.Files {
 			fmt.Fprintf(&b, "    %s: %s\n", f.Path, f.Reason)
 			for _, h := range f.Hunks {
