@@ -15,7 +15,6 @@ import (
 	"strings"
 
 	"github.com/bluekeyes/go-gitdiff/gitdiff"
-	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/patchline/patchline/internal/config"
@@ -162,20 +161,8 @@ func Start(repo *gitrepo.Repo, p *Plan, author, committer *object.Signature) (gi
 	}
 	// CommitFiles stages what it writes; the fix's files (with their modes,
 	// and deletions) are staged here first, through the same repository.
-	if len(touched) > 0 {
-		g, err := git.PlainOpenWithOptions(root, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
-		if err != nil {
-			return gitrepo.Hash{}, fmt.Errorf("open %s: %w", root, err)
-		}
-		wt, err := g.Worktree()
-		if err != nil {
-			return gitrepo.Hash{}, err
-		}
-		for _, name := range touched {
-			if _, err := wt.Add(name); err != nil {
-				return gitrepo.Hash{}, fmt.Errorf("stage %s: %w", name, err)
-			}
-		}
+	if err := repo.Stage(touched...); err != nil {
+		return gitrepo.Hash{}, err
 	}
 	return repo.CommitFiles(files, msg, author, committer)
 }

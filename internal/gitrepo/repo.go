@@ -130,7 +130,8 @@ type Tag struct {
 	Name      string
 	Commit    Hash
 	Annotated bool
-	Signed    bool // an annotated tag carrying a PGP or SSH signature
+	Signed    bool      // an annotated tag carrying a PGP or SSH signature
+	Tagged    time.Time // the tagger's time of an annotated tag; zero for a lightweight one
 	object    *object.Tag
 }
 
@@ -145,7 +146,7 @@ func (r *Repo) Tags() ([]Tag, error) {
 	err = iter.ForEach(func(ref *plumbing.Reference) error {
 		t := Tag{Name: shortName(ref.Name()), Commit: ref.Hash()}
 		if obj, err := r.git.TagObject(ref.Hash()); err == nil {
-			t.Annotated, t.Signed, t.object = true, obj.PGPSignature != "", obj
+			t.Annotated, t.Signed, t.Tagged, t.object = true, obj.PGPSignature != "", obj.Tagger.When.UTC(), obj
 			// Peel tags of tags down to the commit, as git does.
 			target := obj
 			for depth := 0; target.TargetType == plumbing.TagObject && depth < 16; depth++ {

@@ -57,3 +57,18 @@ func (r *Repo) Checkout(branch string) error {
 	}
 	return nil
 }
+
+// Stage stages paths of the work tree as they are now, deletions
+// included, as `git add -A -- paths` does.
+func (r *Repo) Stage(paths ...string) error {
+	wt, err := r.git.Worktree()
+	if err != nil {
+		return fmt.Errorf("no work tree: %w", err)
+	}
+	for _, p := range paths {
+		if _, err := wt.Add(p); err != nil {
+			return fmt.Errorf("stage %s: %w", p, err)
+		}
+	}
+	return nil
+}
