@@ -1,0 +1,135 @@
+package rollup
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/patchline/patchline/internal/config"
+	"github.com/patchline/patchline/internal/gitrepo"
+	"github.com/patchline/patchline/internal/history"
+	"github.com/patchline/patchline/internal/patchdiff"
+	"github.com/patchline/patchline/internal/registry"
+	"github.com/patchline/patchline/internal/repotest"
+)
+
+// TestProve checks each kind of evidence, strongest first, against a
+// release built for it: the fix's commits in its history, cherry-picked
+// either way, its content in a moved file, only its test adapted, a
+// release manager's record, and nothing.
+func TestProve(t *testing.T) {
+	t.Parallel()
+	r := repotest.New(t)
+	app := lines(30)
+	test := "package app\n\nfunc TestA(t *testing.T) { check(1) }\n"
+	v0 := r.Commit("v1.0.0", map[string]string{"app/app.go": app, "app/app_test.go": test, "other.go": lines(20)})
+	r.Tag("v1.0.0")
+
+	// The line's fixes, each a commit on release/v1.0.
+	r.SwitchNew("release/v1.0", v0)
+	fixForward := r.Commit("fix: merged forward", map[string]string{"other.go": lines(20, 5, "forward fix")})
+	r.SwitchNew("tmp", v0)
+	original := r.Commit("fix on main first", map[string]string{"other.go": lines(20, 15, "picked fix")})
+	r.Switch("release/v1.0")
+	backport := r.Commit("fix on main first\n\n(cherry picked from commit "+original.String()+")\n", map[string]string{"other.go": lines(20, 5, "forward fix", 15, "picked fix")})
+	pickedIntoMain := r.Commit("fix picked into main", map[string]string{"app/app.go": lines(30, 3, "picked into main")})
+	moved := r.Commit("fix in a file main moves", map[string]string{"app/app.go": lines(30, 3, "picked into main", 20, "moved fix")})
+	adapted := r.Commit("fix with a test", map[string]string{"app/app.go": lines(30, 3, "picked into main", 20, "moved fix", 25, "adapted fix"),
+		"app/app_test.go": strings.Replace(test, "check(1)", "check(2)", 1)})
+	missing := r.Commit("fix never ported", map[string]string{"app/app.go": lines(30, 3, "picked into main", 20, "moved fix", 25, "adapted fix", 28, "missing fix")})
+
+	// main: takes the forward fix by ancestry, the original, a cherry-pick
+	// of pickedIntoMain, then moves app/ to pkg/app/ and ports two fixes.
+	r.Switch("tmp")
+	mainTip := r.Commit("main takes the forward fix\n\nMerge of "+fixForward.String()[:7]+" by content", map[string]string{"other.go": lines(20, 5, "forward fix", 15, "picked fix")})
+	_ = mainTip
+	r.Commit("fix picked into main\n\n(cherry picked from commit "+pickedIntoMain.String()+")\n", map[string]string{"app/app.go": lines(30, 3, "picked into main")})
+	r.Remove("app")
+	r.Commit("move app/ to pkg/app/", map[string]string{"pkg/app/app.go": lines(30, 3, "picked into main"), "pkg/app/app_test.go": test})
+	r.Commit("port two fixes, with another test", map[string]string{"pkg/app/app.go": lines(30, 3, "picked into main", 20, "moved fix", 25, "adapted fix"),
+		"pkg/app/app_test.go": strings.Replace(test, "check(1)", "check(3)", 1)})
+	r.Tag("v1.1.0")
+
+	cfg, err := config.Decode(".patchline.toml", []byte("[project]\nname = \"app\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := history.New(&registry.Registry{Repo: r.Repo, Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := h.Tags.ReleaseTag("v1.1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff := func(from, to gitrepo.Hash, path string) []byte {
+		t.Helper()
+		a, _, err := r.Repo.ReadFile(from, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _, err := r.Repo.ReadFile(to, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return diffOf(t, patchdiff.Change{OldPath: path, NewPath: path, OldMode: patchdiff.ModeRegular, NewMode: patchdiff.ModeRegular, OldData: a, NewData: b})
+	}
+	parent := func(c gitrepo.Hash) gitrepo.Hash {
+		commit, err := r.Repo.Commit(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return commit.ParentHashes[0]
+	}
+	adaptedDiff := append(diff(parent(adapted), adapted, "app/app.go"), diff(parent(adapted), adapted, "app/app_test.go")...)
+	accepted := Acceptance{ID: "PL-2026-0007", To: "v1.1.0", By: "Rita <rita@example.com>", At: time.Date(2026, 4, 2, 0, 0, 0, 0, time.UTC), Reason: "rewritten"}
+
+	for _, tc := range []struct {
+		name     string
+		id       string
+		diff     []byte
+		fix      []gitrepo.Hash
+		status   Status
+		evidence string
+	}{
+		{"cherry-picked from an original in the release", "PL-2026-0002", diff(parent(backport), backport, "other.go"), []gitrepo.Hash{backport}, Contained, "(cherry-picked from " + original.String()[:12] + ") is in v1.1.0"},
+		{"cherry-picked into the release", "PL-2026-0003", nil, []gitrepo.Hash{pickedIntoMain}, Contained, "(cherry-picked into v1.1.0) is in v1.1.0"},
+		{"content in a moved file", "PL-2026-0004", diff(parent(moved), moved, "app/app.go"), []gitrepo.Hash{moved}, Contained, "(app/app.go moved to pkg/app/app.go)"},
+		{"only the test differs", "PL-2026-0005", adaptedDiff, []gitrepo.Hash{adapted}, Adapted, "app/app_test.go differ"},
+		{"nothing", "PL-2026-0006", diff(parent(missing), missing, "app/app.go"), []gitrepo.Hash{missing}, Missing, "app/app.go not found in v1.1.0"},
+		{"nothing, but accepted", "PL-2026-0007", diff(parent(missing), missing, "app/app.go"), []gitrepo.Hash{missing}, Accepted, "accepted by Rita <rita@example.com> on 2026-04-02: rewritten"},
+		{"no diff and no commits", "PL-2026-0008", nil, nil, Missing, "no patch.diff"},
+	} {
+		c, err := NewChecker(h, to, Options{Accepted: []Acceptance{accepted}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := c.Prove(tc.id, tc.diff, tc.fix, v0)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if v.Status != tc.status || !strings.Contains(v.Evidence, tc.evidence) {
+			t.Errorf("%s: got %s (%s), want %s saying %q", tc.name, v.Status, v.Evidence, tc.status, tc.evidence)
+		}
+	}
+}
+
+func TestDecodeAccepted(t *testing.T) {
+	t.Parallel()
+	good := "[[accept]]\nid = \"PL-2026-0001\"\nto = \"v1.1.0\"\nby = \"Rita\"\nat = 2026-04-02T00:00:00Z\nreason = \"checked\"\n"
+	if got, err := DecodeAccepted([]byte(good)); err != nil || len(got) != 1 || got[0].Reason != "checked" {
+		t.Fatalf("DecodeAccepted(good) = %v, %v", got, err)
+	}
+	for name, doc := range map[string]string{
+		"unknown key":   good + "extra = 1\n",
+		"no reason":     strings.Replace(good, "reason = \"checked\"", "reason = \" \"", 1),
+		"bad id":        strings.Replace(good, "PL-2026-0001", "../x", 1),
+		"no time":       strings.Replace(good, "at = 2026-04-02T00:00:00Z\n", "", 1),
+		"not toml":      "[[accept\n",
+		"tag with tabs": strings.Replace(good, "v1.1.0", "v1.1.0\\tx", 1),
+	} {
+		if _, err := DecodeAccepted([]byte(doc)); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
