@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -90,21 +91,33 @@ const fakeToken = "ghs_fake"
 
 // cmdGitHub drives the fake GitHub from a script:
 //
-//	github start OWNER/REPO          start it; sets GITHUB_API_URL, GITHUB_TOKEN, GITHUB_REPOSITORY
+//	github start OWNER/REPO          start it; sets GITHUB_API_URL, GITHUB_TOKEN, GITHUB_REPOSITORY,
+//	                                 and GITHUB_GIT_URL, the repository as a read-only git remote
 //	github push REF...               mirror local branches or tags (and patches/ at their tips)
 //	github delete-branch BRANCH
 //	github team ORG/SLUG LOGIN...
 //	github readonly [off]            writes get 403, as for a token without rights
+//	github protect BRANCH [--required-check CONTEXT]... [--allow-direct]
+//	                                 branch protection: no update of the branch but by a merged
+//	                                 pull request (unless --allow-direct), whose head has the checks
+//	github unprotect BRANCH
 //	github fault METHOD PATH STATUS [after] [drop] [times=N] [Header=Value...]
 //	github review N LOGIN approve|request-changes|comment [COMMIT]
 //	github review N LOGIN dismiss    dismiss LOGIN's latest approval or change request
 //	github head N                    sets $HEAD to the pull request's head commit
-//	github merge N                   merge with a merge commit; sets $MERGE
+//	github merge N                   merge with a merge commit; sets $MERGE. The merge is a real
+//	                                 commit (fetchable from GITHUB_GIT_URL) when the repository in
+//	                                 the working directory has both sides; `! github merge N`
+//	                                 expects the base's protection to refuse it, and prints why
+//	github api METHOD PATH [JSON]    send a request as the token, as `gh api` does; prints the
+//	                                 status, then the answer
+//	github note REF OBJECT           the note OBJECT has on REF
+//	github note-set REF OBJECT TEXT  make TEXT the note, as a push of the notes ref by hand would
 //	github pulls | body N | statuses N | file BRANCH PATH | commit BRANCH | tag NAME | refs | writes | reset-calls
 //	github check                     no problem so far
 func cmdGitHub(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) == 0 {
-		ts.Fatalf("usage: github SUBCOMMAND [args...]")
+	if len(args) == 0 || (neg && args[0] != "merge") {
+		ts.Fatalf("usage: github SUBCOMMAND [args...] (only `! github merge N` may be negated)")
 	}
 	h := ts.Value(fakeKey{}).(*fakeHolder)
 	if args[0] != "start" && h.srv == nil {
@@ -131,6 +144,7 @@ func cmdGitHub(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv("GITHUB_API_URL", srv.URL)
 		ts.Setenv("GITHUB_TOKEN", fakeToken)
 		ts.Setenv("GITHUB_REPOSITORY", owner+"/"+name)
+		ts.Setenv("GITHUB_GIT_URL", srv.GitURL)
 	case "push":
 		for _, ref := range args[1:] {
 			pushRef(ts, s, ref)
@@ -141,6 +155,34 @@ func cmdGitHub(ts *testscript.TestScript, neg bool, args []string) {
 		s.Team(argAt(ts, args, 1), args[2:]...)
 	case "readonly":
 		s.SetReadOnly(len(args) < 2 || args[1] != "off")
+	case "protect":
+		var p forgetest.Protection
+		for i := 2; i < len(args); i++ {
+			switch args[i] {
+			case "--required-check":
+				i++
+				p.RequiredChecks = append(p.RequiredChecks, argAt(ts, args, i))
+			case "--allow-direct":
+				p.AllowDirect = true
+			default:
+				ts.Fatalf("github protect BRANCH [--required-check CONTEXT]... [--allow-direct]: unknown %q", args[i])
+			}
+		}
+		s.Protect(argAt(ts, args, 1), p)
+	case "unprotect":
+		s.Unprotect(argAt(ts, args, 1))
+	case "api":
+		cmdGitHubAPI(ts, s, args)
+	case "note":
+		note, ok := s.Note(argAt(ts, args, 1), argAt(ts, args, 2))
+		if !ok {
+			ts.Fatalf("github note: %s has no note on %s", args[2], args[1])
+		}
+		fmt.Fprint(out, note)
+	case "note-set":
+		if err := s.SetNote(argAt(ts, args, 1), argAt(ts, args, 2), argAt(ts, args, 3)+"\n"); err != nil {
+			ts.Fatalf("github note-set: %v", err)
+		}
 	case "fault":
 		if len(args) < 4 {
 			ts.Fatalf("github fault METHOD PATH STATUS [after] [drop] [times=N] [Header=Value...]")
@@ -191,7 +233,17 @@ func cmdGitHub(ts *testscript.TestScript, neg bool, args []string) {
 	case "merge":
 		n, err := strconv.Atoi(argAt(ts, args, 1))
 		ts.Check(err)
-		ts.Setenv("MERGE", s.Merge(n))
+		sha, err := s.TryMerge(n, mergeTree(ts, s, n))
+		switch {
+		case err != nil && neg:
+			fmt.Fprintln(out, err)
+		case err != nil:
+			ts.Fatalf("github merge: %v", err)
+		case neg:
+			ts.Fatalf("github merge: #%d merged, want it refused", n)
+		default:
+			ts.Setenv("MERGE", sha)
+		}
 	case "pulls":
 		for _, p := range s.Pulls() {
 			teams := make([]string, len(p.RequestedTeams))
@@ -257,6 +309,55 @@ func cmdGitHub(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// mergeTree is the tree GitHub's merge of pull request n would have,
+// computed by git in the working directory, or "" when that repository
+// lacks one side (the merge is then an id of the fake's own).
+func mergeTree(ts *testscript.TestScript, s *forgetest.Server, n int) string {
+	for _, p := range s.Pulls() {
+		if p.Number != n {
+			continue
+		}
+		base, ok := s.Branch(p.Base)
+		if !ok {
+			return ""
+		}
+		cmd := exec.Command("git", "merge-tree", "--write-tree", base, p.HeadSHA)
+		cmd.Dir = ts.MkAbs(".")
+		data, err := cmd.Output()
+		if err != nil {
+			return ""
+		}
+		tree, _, _ := strings.Cut(string(data), "\n")
+		return strings.TrimSpace(tree)
+	}
+	return ""
+}
+
+// cmdGitHubAPI sends one request to the fake as the token does, as `gh
+// api` would, and prints the status and the answer.
+func cmdGitHubAPI(ts *testscript.TestScript, s *forgetest.Server, args []string) {
+	if len(args) < 3 || len(args) > 4 {
+		ts.Fatalf("usage: github api METHOD PATH [JSON]")
+	}
+	var body io.Reader
+	if len(args) == 4 {
+		body = strings.NewReader(args[3])
+	}
+	req, err := http.NewRequest(args[1], strings.TrimSuffix(s.URL, "/")+args[2], body)
+	ts.Check(err)
+	req.Header.Set("Authorization", "Bearer "+fakeToken)
+	req.Header.Set("Accept", "application/vnd.github+json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	ts.Check(err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	ts.Check(err)
+	fmt.Fprintf(ts.Stdout(), "%d\n%s\n", resp.StatusCode, strings.TrimSpace(string(data)))
+}
+
 func argAt(ts *testscript.TestScript, args []string, i int) string {
 	if i >= len(args) {
 		ts.Fatalf("github %s: missing argument %d", args[0], i)
@@ -297,6 +398,13 @@ func pushRef(ts *testscript.TestScript, s *forgetest.Server, ref string) {
 		s.AddCommit(forgetest.Commit{SHA: f[0], Parents: f[1:], Author: author, Files: files})
 	}
 	if out := strings.TrimSpace(git("tag", "--list", ref)); out == ref {
+		if strings.TrimSpace(git("cat-file", "-t", "refs/tags/"+ref)) == "tag" {
+			// An annotated tag stays one, so a fetch back finds the same tag.
+			if _, err := s.PushTag(ref, []byte(git("cat-file", "tag", "refs/tags/"+ref))); err != nil {
+				ts.Fatalf("github push %s: %v", ref, err)
+			}
+			return
+		}
 		s.Tag(ref, tip)
 		return
 	}

@@ -70,9 +70,9 @@ func Prepare(reg *registry.Registry, orig *registry.Patch, base gitrepo.Tag) (*P
 	if orig.Manifest == nil {
 		return nil, fmt.Errorf("%s does not decode: run `patchline validate %s`", orig.ManifestPath, orig.ID)
 	}
-	line, ok := reg.Config.LineOf(base.Name)
-	if !ok {
-		return nil, fmt.Errorf("%s belongs to no release line", base.Name)
+	line, err := reg.Config.SupportedLineOf(base.Name)
+	if err != nil {
+		return nil, fmt.Errorf("backport to %w", err)
 	}
 	if own, _ := reg.Config.LineOf(orig.Manifest.Base); own == line {
 		return nil, fmt.Errorf("%w: %s is based on %s, on the same line %s as %s; rebase the patch instead", ErrSameLine, orig.ID, orig.Manifest.Base, line, base.Name)

@@ -69,6 +69,7 @@ func ExitCode(err error) int {
 	switch {
 	case errors.As(err, &cfgErr), errors.As(err, &tagErr),
 		errors.Is(err, config.ErrNotFound),
+		errors.Is(err, config.ErrUnsupportedLine),
 		errors.Is(err, gitrepo.ErrNotRepository),
 		errors.Is(err, gitrepo.ErrDirtyWorktree),
 		errors.Is(err, registry.ErrUnknownPatch),

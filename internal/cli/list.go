@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,7 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/patchline/patchline/internal/history"
 	"github.com/patchline/patchline/internal/registry"
+	"github.com/patchline/patchline/internal/textsafe"
 )
 
 // ListOptions are the flags of `patchline list`.
@@ -66,6 +69,10 @@ type Entry struct {
 	Rollback      string    `json:"rollback"`
 	HasDiff       bool      `json:"has_diff"`
 	Problems      []string  `json:"problems,omitempty"`
+	// Approvals is the approval chain: the manifest's, the note on the
+	// merge commit (refs/notes/patchline) and the release tag's trailers,
+	// each approval once.
+	Approvals []history.Approval `json:"approvals,omitempty"`
 }
 
 func entryOf(p *registry.Patch) Entry {
@@ -98,12 +105,18 @@ func runList(opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
+	rec, err := recordedApprovals(opts.IO, reg)
+	if err != nil {
+		return err
+	}
 	entries := make([]Entry, 0, len(patches))
 	for _, p := range patches {
-		entries = append(entries, entryOf(p))
+		e := entryOf(p)
+		e.Approvals = approvalsOf(p, rec)
+		entries = append(entries, e)
 	}
 	if opts.JSON {
-		return writeJSON(opts.IO, entries)
+		return writeSafeJSON(opts.IO, entries)
 	}
 	if len(entries) == 0 {
 		fmt.Fprintln(opts.IO.ErrOut, "no patches yet: start one with `patchline new --base <release tag> --title ...`")
@@ -112,9 +125,24 @@ func runList(opts *ListOptions) error {
 	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATUS\tBASE\tSEVERITY\tKIND\tTITLE")
 	for _, e := range entries {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Status, dash(e.Base), dash(e.Severity), dash(e.Kind), dash(e.Title))
+		// Manifests merged before validate checked their text may hold
+		// control characters: print them escaped, one row per patch.
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", textsafe.Line(e.ID), textsafe.Line(e.Status), textsafe.Line(dash(e.Base)),
+			textsafe.Line(dash(e.Severity)), textsafe.Line(dash(e.Kind)), textsafe.Line(dash(e.Title)))
 	}
 	return tw.Flush()
+}
+
+// writeSafeJSON is writeJSON with the characters encoding/json leaves raw
+// (DEL, C1 and bidi controls) written as \u escapes: the same data, nothing
+// a terminal acts on.
+func writeSafeJSON(streams *IOStreams, v any) error {
+	var b bytes.Buffer
+	if err := writeJSON(&IOStreams{Out: &b}, v); err != nil {
+		return err
+	}
+	_, err := streams.Out.Write(textsafe.JSON(b.Bytes()))
+	return err
 }
 
 func dash(s string) string {
@@ -171,7 +199,12 @@ func runShow(opts *ShowOptions) error {
 	if err != nil {
 		return err
 	}
+	rec, err := recordedApprovals(opts.IO, reg)
+	if err != nil {
+		return err
+	}
 	e := entryOf(p)
+	e.Approvals = approvalsOf(p, rec)
 	// What could be read is shown either way; a manifest that is not TOML
 	// at all is bad input, as for diff (docs/decisions.md).
 	var result error
@@ -179,7 +212,7 @@ func runShow(opts *ShowOptions) error {
 		result = usageError("%s does not decode: run `patchline validate %s` for where and how to fix it", p.ManifestPath, p.ID)
 	}
 	if opts.JSON {
-		if err := writeJSON(opts.IO, e); err != nil {
+		if err := writeSafeJSON(opts.IO, e); err != nil {
 			return err
 		}
 		return result
@@ -187,6 +220,8 @@ func runShow(opts *ShowOptions) error {
 	var b strings.Builder
 	row := func(k, v string) {
 		if v != "" {
+			// Escaped, and a value over several lines goes on under the first.
+			v = strings.ReplaceAll(textsafe.Text(v), "\n", "\n"+strings.Repeat(" ", 15))
 			fmt.Fprintf(&b, "%-14s %s\n", k+":", v)
 		}
 	}
@@ -212,17 +247,67 @@ func runShow(opts *ShowOptions) error {
 		diff = "present"
 	}
 	row("patch.diff", diff)
+	for i, a := range e.Approvals {
+		label := ""
+		if i == 0 {
+			label = "approved by:"
+		}
+		fmt.Fprintf(&b, "%-14s %s\n", label, textsafe.Line(approvalLine(a)))
+	}
 	if e.Summary != "" {
-		fmt.Fprintf(&b, "\n%s\n", e.Summary)
+		fmt.Fprintf(&b, "\n%s\n", textsafe.Text(e.Summary))
 	}
 	if len(e.Problems) > 0 {
 		b.WriteByte('\n')
 	}
 	for _, pr := range e.Problems {
-		fmt.Fprintf(&b, "problem: %s\n", pr)
+		fmt.Fprintf(&b, "problem: %s\n", textsafe.Line(pr))
 	}
 	if _, err := fmt.Fprint(opts.IO.Out, b.String()); err != nil {
 		return err
 	}
 	return result
+}
+
+// recordedApprovals reads the approvals kept outside the manifests (the
+// notes on refs/notes/patchline, the release tags' trailers), warning
+// about notes it could not read.
+func recordedApprovals(streams *IOStreams, reg *registry.Registry) (*history.Recorded, error) {
+	tags, err := reg.LoadTags()
+	if err != nil {
+		return nil, err
+	}
+	rec, err := history.ReadRecorded(reg.Repo, tags)
+	if err != nil {
+		return nil, err
+	}
+	warnProblems(streams, rec.Problems)
+	return rec, nil
+}
+
+// approvalsOf is a patch's approval chain: its manifest's, then the
+// recorded ones, each approval once.
+func approvalsOf(p *registry.Patch, rec *history.Recorded) []history.Approval {
+	var own []history.Approval
+	if m := p.Manifest; m != nil {
+		for _, a := range m.Approvals {
+			own = append(own, history.Approval{Role: a.Role, By: a.By, At: a.At, Ref: a.Ref})
+		}
+	}
+	return history.MergeApprovals(own, rec.For(p.ID))
+}
+
+// approvalLine is one approval as show prints it: login (role), time, review.
+func approvalLine(a history.Approval) string {
+	parts := []string{a.By}
+	if a.Role != "" {
+		parts[0] += " (" + a.Role + ")"
+	}
+	if !a.At.IsZero() {
+		parts = append(parts, a.At.UTC().Format(time.RFC3339))
+	}
+	if a.Ref != "" {
+		parts = append(parts, a.Ref)
+	}
+	return strings.Join(parts, "  ")
 }

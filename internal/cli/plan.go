@@ -36,8 +36,10 @@ of JSON, {"include": [...]}, for a GitHub Actions job's strategy.matrix:
   strategy:
     matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}
 
-Each job has id, base (the release tag it builds on), line, platform, goos,
-goarch, runner and artifact (a name for upload-artifact). An empty plan is
+Each job has id, base (the release tag it builds on), line, branch (the
+line's maintenance branch, which the patch's pull request targets), platform,
+goos, goarch, runner and artifact (a name for upload-artifact). A base or
+also tag on a line [release] lines does not list is refused. An empty plan is
 {"include": []}: guard the build job with
 if: fromJSON(needs.plan.outputs.matrix).include[0] != null.`,
 		Example: `  patchline plan                     # the checked-out patch, as a table
@@ -71,6 +73,7 @@ type PlanJob struct {
 	ID       string `json:"id"`
 	Base     string `json:"base"`
 	Line     string `json:"line"`
+	Branch   string `json:"branch"` // the line's maintenance branch
 	Platform string `json:"platform"`
 	GOOS     string `json:"goos"`
 	GOARCH   string `json:"goarch"`
@@ -94,17 +97,18 @@ func runPlan(opts *PlanOptions) error {
 		}
 		bases := append([]string{p.Manifest.Base}, p.Manifest.Also...)
 		for _, base := range bases {
-			line, ok := reg.Config.LineOf(base)
-			if !ok {
-				return usageError("%s: %q is not a release tag matching [release] tags %s", p.ManifestPath, base, reg.Config.Release.Tags)
+			line, err := reg.Config.SupportedLineOf(base)
+			if err != nil {
+				return usageError("%s: %w", p.ManifestPath, err)
 			}
+			branch := reg.Config.MaintenanceBranchFor(line)
 			for _, platform := range reg.Config.Build.Platforms {
 				goos, goarch, ok := strings.Cut(platform, "/")
 				if !ok {
 					return usageError("[build] platforms: %q is not os/arch", platform)
 				}
 				jobs = append(jobs, PlanJob{
-					ID: p.ID, Base: base, Line: line, Platform: platform, GOOS: goos, GOARCH: goarch, Runner: opts.Runner,
+					ID: p.ID, Base: base, Line: line, Branch: branch, Platform: platform, GOOS: goos, GOARCH: goarch, Runner: opts.Runner,
 					Artifact: fmt.Sprintf("%s_%s_%s-%s", p.ID, base, goos, goarch),
 				})
 			}
@@ -123,9 +127,9 @@ func runPlan(opts *PlanOptions) error {
 		return writeJSON(opts.IO, jobs)
 	}
 	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tBASE\tLINE\tPLATFORM")
+	fmt.Fprintln(tw, "ID\tBASE\tLINE\tBRANCH\tPLATFORM")
 	for _, j := range jobs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", j.ID, j.Base, j.Line, j.Platform)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", j.ID, j.Base, j.Line, j.Branch, j.Platform)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/patchline/patchline/internal/forge"
+	"github.com/patchline/patchline/internal/history"
 	"github.com/patchline/patchline/internal/manifest"
 	"github.com/patchline/patchline/internal/qa"
 	"github.com/patchline/patchline/internal/registry"
@@ -55,10 +56,13 @@ own, else the built-in one), the labels are patch, severity:<s> and kind:<k>,
 and [qa] reviewers (users and org/team) are asked to review.
 
 With --merged, run on the maintenance branch after the pull request merged:
-records the QA approvals in git (a commit adding them to the manifest's
-[[approval]] chain, with Patch-Id: and Approved-by: trailers) and tags the
-merge commit as the line's next patch-level release (annotated, with the
-same trailers).
+records the QA approvals in git without writing to the branch, which branch
+protection refuses: a git note on the merge commit under
+refs/notes/patchline (docs/approvals.md), and an annotated tag naming the
+merge commit as the line's next patch-level release, whose message carries
+Patch-Id: and Approved-by: trailers. Read the note with
+  git fetch origin refs/notes/patchline:refs/notes/patchline
+  git notes --ref=patchline show <merge commit>
 
 GitHub is reached at GITHUB_API_URL (default https://api.github.com) with
 GITHUB_TOKEN; the repository is [project] github, else GITHUB_REPOSITORY.
@@ -67,7 +71,7 @@ them; without a token it works offline, as if GitHub had nothing yet.`,
 		Example: `  patchline pr                       # on the patch branch, in CI
   patchline pr PL-2026-0007 --bundles dist/
   patchline pr --dry-run             # print the requests, change nothing
-  patchline pr PL-2026-0007 --merged # after the merge: approvals into git, tag v2026.3.1`,
+  patchline pr PL-2026-0007 --merged # after the merge: approvals into a git note, tag v2026.3.1`,
 		Args: argsUsage(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -97,7 +101,7 @@ type prTarget struct {
 	m        *manifest.Manifest
 	line     string
 	head     string // patch/<ID>
-	base     string // release/<line>
+	base     string // the line's maintenance branch, e.g. release/v2026.3
 	policy   qa.Policy
 	client   *forge.Client
 	progress io.Writer
@@ -137,9 +141,13 @@ func loadPRTarget(repo RepoFlags, streams *IOStreams, getenv func(string) string
 		}
 		return nil, usageError("%s: the manifest does not decode; run `patchline validate %s`:\n%s", id, id, strings.Join(lines, "\n"))
 	}
-	line, ok := reg.Config.LineOf(p.Manifest.Base)
+	line, err := reg.Config.SupportedLineOf(p.Manifest.Base)
+	if err != nil {
+		return nil, usageError("%s: base %w", p.ManifestPath, err)
+	}
+	base, ok := reg.Config.MaintenanceBranch(line)
 	if !ok {
-		return nil, usageError("%s: base %q is not a release tag matching [release] tags %s", p.ManifestPath, p.Manifest.Base, reg.Config.Release.Tags)
+		return nil, usageError("[release] maintenance_branch %q names no branch for the line %s: use {line} for lines without a minor number", reg.Config.Release.MaintenanceBranch, line)
 	}
 	gh := reg.Config.Project.GitHub
 	if gh == "" {
@@ -159,7 +167,7 @@ func loadPRTarget(repo RepoFlags, streams *IOStreams, getenv func(string) string
 	}
 	return &prTarget{
 		reg: reg, patch: p, m: p.Manifest, line: line,
-		head: reg.Config.PatchBranchFor(id), base: reg.Config.MaintenanceBranchFor(line),
+		head: reg.Config.PatchBranchFor(id), base: base,
 		policy: qa.Policy{Reviewers: reg.Config.QA.Reviewers, Approvals: reg.Config.QA.Approvals},
 		client: c, progress: streams.ErrOut,
 	}, nil
@@ -557,7 +565,8 @@ type MergedResult struct {
 	Number      int           `json:"number"`
 	MergeCommit string        `json:"merge_commit"`
 	Approvals   []qa.Approval `json:"approvals"`
-	Recorded    string        `json:"recorded_in,omitempty"` // the commit that added them to the manifest
+	NotesRef    string        `json:"notes_ref"`             // where the note on the merge commit is
+	Recorded    string        `json:"recorded_in,omitempty"` // the notes commit that added them; "" when already there
 	Tag         string        `json:"tag"`
 	DryRun      bool          `json:"dry_run,omitempty"`
 }
@@ -585,7 +594,7 @@ func runMerged(ctx context.Context, t *prTarget, opts *PROptions) error {
 			return &exitError{code: ExitFindings, err: fmt.Errorf("no merged pull request from %s into %s on %s", t.head, t.base, c.Repo())}
 		}
 	}
-	res := &MergedResult{Number: pr.Number, MergeCommit: pr.MergeCommitSHA, DryRun: opts.DryRun}
+	res := &MergedResult{Number: pr.Number, MergeCommit: pr.MergeCommitSHA, NotesRef: history.NotesRef, DryRun: opts.DryRun}
 	d, err := t.decide(ctx, *pr)
 	if err != nil {
 		return err
@@ -594,10 +603,11 @@ func runMerged(ctx context.Context, t *prTarget, opts *PROptions) error {
 	if d.State != qa.Success && !c.Offline() {
 		t.say("warning: #%d merged without the QA approval [qa] asks for (%s); recording what there is", pr.Number, d.Description)
 	}
-	if res.Recorded, err = t.recordApprovals(ctx, d.Approvals); err != nil {
+	approvals := t.approvals(d.Approvals)
+	if res.Recorded, err = t.recordNote(ctx, *pr, approvals); err != nil {
 		return err
 	}
-	if res.Tag, err = t.tagRelease(ctx, pr.MergeCommitSHA, d.Approvals); err != nil {
+	if res.Tag, err = t.tagRelease(ctx, pr.MergeCommitSHA, approvals); err != nil {
 		return err
 	}
 	if opts.JSON {
@@ -609,70 +619,68 @@ func runMerged(ctx context.Context, t *prTarget, opts *PROptions) error {
 	return nil
 }
 
+// approvals are the QA approvals of a merged pull request as git records
+// them.
+func (t *prTarget) approvals(approvals []qa.Approval) []history.Approval {
+	out := make([]history.Approval, len(approvals))
+	for i, a := range approvals {
+		out[i] = history.Approval{Role: "qa", By: a.User, At: a.At.UTC(), Ref: a.URL}
+	}
+	return out
+}
+
 // trailers are the lines that record the approval chain in a commit or a
-// tag message.
-func (t *prTarget) trailers(approvals []qa.Approval) string {
+// tag message: every approval with its role, login, time and review.
+func (t *prTarget) trailers(approvals []history.Approval) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Patch-Id: %s\n", t.m.ID)
 	for _, a := range approvals {
-		fmt.Fprintf(&b, "Approved-by: %s %s\n", a.User, a.URL)
+		b.WriteString(history.ApprovalTrailer(a) + "\n")
 	}
 	return b.String()
 }
 
-// recordApprovals adds the approvals to the manifest's [[approval]] chain
-// on the maintenance branch, in one commit with trailers. A rerun finds
-// them there and writes nothing.
-func (t *prTarget) recordApprovals(ctx context.Context, approvals []qa.Approval) (string, error) {
+// recordNote keeps the approvals in a git note on the merge commit under
+// refs/notes/patchline, written through GitHub's git data API: a notes ref
+// is not a branch, so branch protection does not refuse it, and nothing is
+// committed to the maintenance branch. A rerun finds the approvals in the
+// note and writes nothing; a write whose answer was lost, or that lost a
+// race with another run, is read back before it is tried again.
+func (t *prTarget) recordNote(ctx context.Context, pr forge.PullRequest, approvals []history.Approval) (string, error) {
 	c := t.client
-	path := t.patch.ManifestPath
+	if len(approvals) == 0 {
+		return "", nil
+	}
+	merge := pr.MergeCommitSHA
 	for try := 1; ; try++ {
-		f, found, err := c.GetFile(ctx, path, t.base)
+		n, err := c.ReadNote(ctx, history.NotesRef, merge)
 		if err != nil {
 			return "", err
 		}
-		m := t.m
-		if found {
-			decoded, problems := manifest.Decode(t.base+":"+path, f.Content)
-			if decoded == nil || len(problems) > 0 {
-				return "", usageError("%s on %s does not decode: %v", path, t.base, problems)
-			}
-			m = decoded
-		} else if !c.Offline() {
-			return "", fmt.Errorf("%s is not on %s after the merge: did the pull request merge into %s?", path, t.base, t.base)
-		}
-		var added []qa.Approval
-		for _, a := range approvals {
-			if !slices.ContainsFunc(m.Approvals, func(x manifest.Approval) bool {
-				return x.Role == "qa" && strings.EqualFold(x.By, a.User) && x.Ref == a.URL
-			}) {
-				added = append(added, a)
+		note := &history.ApprovalNote{}
+		if n.Found() {
+			if note, err = history.DecodeApprovalNote(n.Content); err != nil {
+				return "", usageError("%s on %s: the note on the merge commit %s does not decode (%v); patchline will not overwrite it: "+
+					"look at it with `git notes --ref=patchline show %s` after a fetch, and remove or fix it", history.NotesRef, c.Repo(), shortSHA(merge), err, merge)
 			}
 		}
-		if len(added) == 0 {
-			if len(approvals) > 0 {
-				t.say("approvals already recorded in %s on %s", path, t.base)
-			}
+		if !note.Add(t.m.ID, pr.URL, approvals) {
+			t.say("approvals already recorded in %s on %s", history.NotesRef, shortSHA(merge))
 			return "", nil
 		}
-		next := *m
-		next.Approvals = slices.Clone(m.Approvals)
-		for _, a := range added {
-			next.Approvals = append(next.Approvals, manifest.Approval{Role: "qa", By: a.User, At: a.At.UTC(), Ref: a.URL})
-		}
-		msg := fmt.Sprintf("%s: record QA approval\n\n%s", t.m.ID, t.trailers(approvals))
-		commit, err := c.UpdateFile(ctx, path, t.base, msg, next.Encode(), f.SHA)
+		msg := fmt.Sprintf("%s: record QA approval of %s\n\n%s", t.m.ID, shortSHA(merge), t.trailers(approvals))
+		commit, err := c.WriteNote(ctx, n, note.Encode(), msg)
 		if c.DryRun() && err == nil {
-			fmt.Fprintf(t.progress, "the new %s:\n%s", path, next.Encode())
+			fmt.Fprintf(t.progress, "the note on %s in %s:\n%s", merge, history.NotesRef, note.Encode())
 		}
 		if err == nil {
 			if !c.DryRun() {
-				t.say("recorded %d approval(s) in %s on %s (%s)", len(added), path, t.base, shortSHA(commit))
+				t.say("recorded %d approval(s) in %s on %s (%s)", len(approvals), history.NotesRef, shortSHA(merge), shortSHA(commit))
 			}
 			return commit, nil
 		}
-		// The branch moved (409) or the answer was lost: read it again; the
-		// approvals may be there already.
+		// Another run moved the notes ref (not a fast-forward), or the
+		// answer was lost: read it again; the approvals may be there.
 		if try >= 3 || !(errors.Is(err, forge.ErrRejected) || errors.Is(err, forge.ErrUnavailable)) {
 			return "", err
 		}
@@ -681,7 +689,7 @@ func (t *prTarget) recordApprovals(ctx context.Context, approvals []qa.Approval)
 
 // tagRelease tags the merge commit as the line's next patch-level release,
 // unless a release tag of the line already names it.
-func (t *prTarget) tagRelease(ctx context.Context, merge string, approvals []qa.Approval) (string, error) {
+func (t *prTarget) tagRelease(ctx context.Context, merge string, approvals []history.Approval) (string, error) {
 	c := t.client
 	for try := 1; ; try++ {
 		refs, err := c.MatchingRefs(ctx, "tags/"+t.line)

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/patchline/patchline/internal/report"
+	"github.com/patchline/patchline/internal/textsafe"
 )
 
 // ReportOptions are the flags of `patchline report`.
@@ -111,7 +112,12 @@ func runReport(opts *ReportOptions) error {
 	if err != nil {
 		return err
 	}
-	warnProblems(opts.IO, rep.Problems)
+	// Problems quote manifests and notes read from history: escaped.
+	problems := make([]string, len(rep.Problems))
+	for i, p := range rep.Problems {
+		problems[i] = textsafe.Line(p)
+	}
+	warnProblems(opts.IO, problems)
 	switch opts.Format {
 	case "json":
 		return rep.WriteJSON(opts.IO.Out)

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/patchline/patchline/internal/registry"
+	"github.com/patchline/patchline/internal/textsafe"
 	"github.com/patchline/patchline/internal/validate"
 )
 
@@ -32,8 +33,9 @@ func NewCmdValidate(f *Factory, runF func(*ValidateOptions) error) *cobra.Comman
 branch's), or on every patch branch with --all, and prints each finding with
 its stable code, where it is and how to fix it.
 
-Rules: PL100-PL106 the manifest; PL110 the id equals its folder; PL111 the id
-is unique; PL120 base is a release tag; PL121 it is signed when [release]
+Rules: PL100-PL106 the manifest (PL104 also refuses control characters, bidi
+controls and GitHub workflow commands in its text); PL110 the id equals its
+folder; PL111 the id is unique; PL120 base is a release tag; PL121 it is signed when [release]
 signed_tags asks; PL130-PL132 the branch was cut at base; PL133 base is still
 the line's newest release; PL140-PL144 patch.diff exists, parses, applies to
 base and equals the branch's change; PL150-PL151 no path leaves the tree or
@@ -90,7 +92,7 @@ func runValidate(opts *ValidateOptions) error {
 	}
 	progress := func(i, n int, id string) {
 		if opts.IO.Interactive && n > 1 {
-			fmt.Fprintf(opts.IO.ErrOut, "\rvalidating %d/%d %s ", i+1, n, id)
+			fmt.Fprintf(opts.IO.ErrOut, "\rvalidating %d/%d %s ", i+1, n, textsafe.Line(id))
 		}
 	}
 	rep, err := v.Run(patches, progress)

@@ -77,11 +77,11 @@ type Project struct {
 type Release struct {
 	Tags              string   `toml:"tags"`      // regexp of release tags
 	Quarterly         string   `toml:"quarterly"` // regexp of quarterly release tags
-	Lines             []string `toml:"lines"`     // supported release lines, e.g. "v2026.3"
+	Lines             []string `toml:"lines"`     // supported release lines, e.g. "v2026.3"; empty: every line a release tag opens
 	SignedTags        bool     `toml:"signed_tags"`
 	TagKeys           string   `toml:"tag_keys"` // repository file with the keys that sign release tags
 	PatchBranch       string   `toml:"patch_branch"`
-	MaintenanceBranch string   `toml:"maintenance_branch"`
+	MaintenanceBranch string   `toml:"maintenance_branch"` // prefix + line, or a template: "release-{major}.{minor}"
 	MainBranch        string   `toml:"main_branch"`
 }
 
@@ -224,11 +224,6 @@ func lineOf(tag string) (string, bool) {
 		return "", false
 	}
 	return tag[:j-1], true
-}
-
-// MaintenanceBranchFor is the maintenance branch of a release line.
-func (c *Config) MaintenanceBranchFor(line string) string {
-	return c.Release.MaintenanceBranch + line
 }
 
 // PatchBranchFor is the branch of a patch.

@@ -239,7 +239,7 @@ func (k *checker) check(c *Config) {
 	}, "release", "lines")
 	k.str(c.Release.TagKeys, "release", "tag_keys")
 	k.branch(c.Release.PatchBranch, "patch_branch")
-	k.branch(c.Release.MaintenanceBranch, "maintenance_branch")
+	k.maintenanceBranch(c.Release.MaintenanceBranch)
 	k.branch(c.Release.MainBranch, "main_branch")
 
 	if k.str(c.IDs.Prefix, "ids", "prefix") && !prefixRE.MatchString(c.IDs.Prefix) {
@@ -315,6 +315,29 @@ func (k *checker) branch(val, key string) {
 	if why := badRef(val); why != "" {
 		k.bad(k.doc.ValuePos("release", key), fmt.Sprintf("release.%s %q cannot be part of a git branch name: %s", key, val, why),
 			"use letters, digits, '-', '_', '.' and '/', e.g. "+examples["release."+key])
+	}
+}
+
+// maintenanceBranch checks [release] maintenance_branch: a prefix, as
+// branch checks it, or a template whose placeholders name one branch per line.
+func (k *checker) maintenanceBranch(val string) {
+	if !strings.ContainsAny(val, "{}") {
+		k.branch(val, "maintenance_branch")
+		return
+	}
+	if !k.str(val, "release", "maintenance_branch") {
+		return
+	}
+	pos := k.doc.ValuePos("release", "maintenance_branch")
+	problem, example := checkBranchTemplate(val)
+	if problem != "" {
+		k.bad(pos, fmt.Sprintf("release.maintenance_branch %q: %s", val, problem),
+			"a prefix (the branch is prefix + line) or a template with "+strings.Join(Placeholders, ", ")+`, e.g. maintenance_branch = "release-{major}.{minor}"`)
+		return
+	}
+	if why := badRef(example); why != "" {
+		k.bad(pos, fmt.Sprintf("release.maintenance_branch %q names %q for the line v2026.3, not a git branch name: %s", val, example, why),
+			`use letters, digits, '-', '_', '.' and '/' around the placeholders, e.g. maintenance_branch = "release-{major}.{minor}"`)
 	}
 }
 

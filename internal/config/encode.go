@@ -51,12 +51,14 @@ func (c *Config) Encode() []byte {
 	comment("Go regular expressions for release tags and quarterly release tags.")
 	str("tags", c.Release.Tags)
 	str("quarterly", c.Release.Quarterly)
-	comment(`Supported release lines: a quarterly tag without its last number, e.g. "v2026.3".`)
+	comment(`Supported release lines: a quarterly tag without its last number, e.g. "v2026.3".`,
+		"Empty: every line a release tag opens. Every command sees only these lines.")
 	kv("lines", tt.Strings(c.Release.Lines))
 	comment("Whether a release tag must carry a valid signature, and the public keys to check it with.")
 	kv("signed_tags", fmt.Sprint(c.Release.SignedTags))
 	orExample("tag_keys", c.Release.TagKeys, `tag_keys = "keys/release-signers.asc"`)
-	comment("Branch names: patch_branch + id, maintenance_branch + release line.")
+	comment("Branch names: patch_branch + id; maintenance_branch + release line, or a template",
+		`with {line} (v2026.3), {major} (2026) and {minor} (3), e.g. "release-{major}.{minor}".`)
 	str("patch_branch", c.Release.PatchBranch)
 	str("maintenance_branch", c.Release.MaintenanceBranch)
 	str("main_branch", c.Release.MainBranch)

@@ -15,13 +15,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/registry"
-	"github.com/patchline/patchline/internal/release"
 )
 
 // skew is how far a commit's time may lie below its descendants' before a
@@ -42,7 +40,7 @@ type History struct {
 	patches  map[gitrepo.Hash]*registry.Patch // by the hash of the patch's folder
 	walks    map[Span]*Walk
 	lines    []Line
-	git      *git.Repository // for tag objects only, see TaggedAt
+	recorded *Recorded // approvals outside the manifests, read once
 }
 
 // New reads the repository's tags and release lines.
@@ -111,42 +109,18 @@ func (h *History) LineOf(tag string) (Line, bool) {
 	return h.Line(name)
 }
 
+// readLines takes the release lines from registry's line model, the one
+// every command shares: the supported lines, each with its tags and the
+// maintenance branch the config names for it.
 func (h *History) readLines() ([]Line, error) {
-	byName := map[string]*Line{}
-	get := func(name string) *Line {
-		if l, ok := byName[name]; ok {
-			return l
-		}
-		l := &Line{Name: name}
-		byName[name] = l
-		return l
-	}
-	for _, name := range h.Tags.Release() {
-		line, ok := h.Reg.Config.LineOf(name)
-		if !ok {
-			continue
-		}
-		tag, _ := h.Tags.Get(name)
-		l := get(line)
-		l.Tags = append(l.Tags, tag) // Release() is oldest first
-	}
-	prefix := h.Reg.Config.Release.MaintenanceBranch
-	refs, err := h.Reg.Repo.Branches(prefix)
+	lines, err := h.Reg.Lines(h.Tags)
 	if err != nil {
 		return nil, err
 	}
-	for _, ref := range refs {
-		name := strings.TrimPrefix(ref.Name, prefix)
-		if _, ok := release.ParseVersion(name); !ok {
-			continue
-		}
-		get(name).Branch = ref
+	out := make([]Line, len(lines))
+	for i, l := range lines {
+		out[i] = Line{Name: l.Name, Branch: l.Branch, Tags: l.Tags}
 	}
-	out := make([]Line, 0, len(byName))
-	for _, l := range byName {
-		out = append(out, *l)
-	}
-	sort.Slice(out, func(i, j int) bool { return release.CompareTags(out[i].Name, out[j].Name) < 0 })
 	return out, nil
 }
 
@@ -395,8 +369,9 @@ func isRevert(msg string) bool {
 	return strings.HasPrefix(msg, "Revert \"") || strings.Contains(msg, "\nThis reverts commit ")
 }
 
-// trailers reads the Patch-Id and Approved-by trailers of a commit
-// message's last paragraph. Approved-by is "<login> [<review url>]".
+// trailers reads the Patch-Id and Approved-by trailers of a commit or tag
+// message's last paragraph. Approved-by is "<login> [<review url>]
+// [(<role>, <time>)]" (see ApprovalTrailer); the role is qa when not given.
 func trailers(msg string) (ids []string, approvals []Approval) {
 	paras := strings.Split(strings.TrimSpace(strings.ReplaceAll(msg, "\r\n", "\n")), "\n\n")
 	if len(paras) < 2 {
@@ -418,9 +393,19 @@ func trailers(msg string) (ids []string, approvals []Approval) {
 			if len(f) == 0 {
 				continue
 			}
-			a := Approval{Role: "qa", By: strings.Trim(strings.TrimPrefix(f[0], "@"), "<>")}
-			if len(f) > 1 {
-				a.Ref = strings.Trim(f[len(f)-1], "<>")
+			a := Approval{By: strings.Trim(strings.TrimPrefix(f[0], "@"), "<>")}
+			for _, raw := range f[1:] {
+				word := strings.Trim(raw, "<>(),")
+				if at, err := time.Parse(time.RFC3339, word); err == nil {
+					a.At = at.UTC()
+				} else if strings.Contains(word, "://") {
+					a.Ref = word
+				} else if strings.HasPrefix(raw, "(") && a.Role == "" && word != "" {
+					a.Role = word
+				}
+			}
+			if a.Role == "" {
+				a.Role = "qa"
 			}
 			approvals = append(approvals, a)
 		}
@@ -430,21 +415,9 @@ func trailers(msg string) (ids []string, approvals []Approval) {
 
 // TaggedAt is when a release was tagged: the tagger's time of an annotated
 // tag, else the time of the commit it names.
-//
-// gitrepo.Tag does not carry the tagger's time, so the tag object is read
-// here through a second handle on the repository.
 func (h *History) TaggedAt(tag gitrepo.Tag) (time.Time, error) {
-	if tag.Annotated && h.Reg.Repo.Root() != "" {
-		if h.git == nil {
-			h.git, _ = git.PlainOpenWithOptions(h.Reg.Repo.Root(), &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
-		}
-		if h.git != nil {
-			if ref, err := h.git.Reference(plumbing.NewTagReferenceName(tag.Name), true); err == nil {
-				if obj, err := h.git.TagObject(ref.Hash()); err == nil {
-					return obj.Tagger.When.UTC(), nil
-				}
-			}
-		}
+	if !tag.Tagged.IsZero() {
+		return tag.Tagged, nil
 	}
 	c, err := h.Reg.Repo.Commit(tag.Commit)
 	if err != nil {

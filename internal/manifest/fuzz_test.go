@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/patchline/patchline/internal/textsafe"
 )
 
 func FuzzDecodeManifest(f *testing.F) {
@@ -22,6 +24,7 @@ func FuzzDecodeManifest(f *testing.F) {
 		"x = { a = { b = [1, {c = 2}] } }",
 		"reported = 1979-05-27\nsummary = '''\nx = 1\n'''",
 		"title = \"\\u0000\\e\\x41\"",
+		"title = \"\\u202e::x\"\nsummary = \"\"\"\n::warning::pwned\r\n##[x]\t\"\"\"",
 		edit("reported", "reported = 9999-12-31T23:59:59-01:00"),
 		edit("urgency", `urgency = "emergency"`),
 	} {
@@ -38,11 +41,33 @@ func FuzzDecodeManifest(f *testing.F) {
 				t.Errorf("Decode panicked: %s", p)
 			}
 		}
+		text := CheckText("f.toml", data)
+		for _, p := range text {
+			if p.Line < 1 || p.Line > lines || p.Col < 1 || p.Code != CodeBadValue || p.Message == "" {
+				t.Errorf("malformed text problem %+v", p)
+			}
+		}
+		if m == nil && len(text) > 0 {
+			t.Errorf("CheckText found problems in a manifest Decode cannot read: %s", join(text))
+		}
 		if len(problems) > 0 {
 			return
 		}
 		if m == nil {
 			t.Fatal("Decode returned neither a manifest nor a problem")
+		}
+		if len(text) == 0 {
+			// What validate accepts prints unchanged.
+			for _, s := range append([]string{m.ID, m.Title, m.Base}, m.Modules...) {
+				if textsafe.Line(s) != s {
+					t.Errorf("CheckText accepts %q, which prints as %q", s, textsafe.Line(s))
+				}
+			}
+			for _, s := range []string{m.Summary, m.Justification, m.Rollback} {
+				if textsafe.Text(s) != s {
+					t.Errorf("CheckText accepts %q, which prints as %q", s, textsafe.Text(s))
+				}
+			}
 		}
 		enc := m.Encode()
 		again, problems := Decode("f.toml", enc)

@@ -3,6 +3,8 @@ package manifest
 import (
 	"fmt"
 	"sort"
+
+	"github.com/patchline/patchline/internal/textsafe"
 )
 
 // Problem is one thing wrong with a manifest or a config file, at a place in
@@ -17,13 +19,15 @@ type Problem struct {
 	Hint    string // how to fix it; may be empty
 }
 
-// String is "file:line:col: PL104 manifest.bad-value: message (hint: ...)".
+// String is "file:line:col: PL104 manifest.bad-value: message (hint: ...)",
+// one line, with any control character escaped: a message may quote the
+// manifest (textsafe).
 func (p Problem) String() string {
 	s := fmt.Sprintf("%s:%d:%d: %s %s: %s", p.File, p.Line, p.Col, p.Code, p.Rule, p.Message)
 	if p.Hint != "" {
 		s += " (hint: " + p.Hint + ")"
 	}
-	return s
+	return textsafe.Line(s)
 }
 
 // Codes and rules of the problems Decode reports.

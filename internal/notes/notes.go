@@ -360,6 +360,15 @@ func entry(h *history.History, id string, pres []*history.Presence, n *Notes, to
 			}
 		}
 	}
+	// The approvals kept where branch protection does not block them: the
+	// note on the merge commit and the release tag's trailers.
+	rec, err := h.Recorded()
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range rec.For(id) {
+		e.addApproval(a)
+	}
 	if e.Title == "" {
 		e.Title = "(manifest does not decode)"
 	}
@@ -391,8 +400,23 @@ func entry(h *history.History, id string, pres []*history.Presence, n *Notes, to
 	return e, nil
 }
 
+// addApproval lists each approver once; a later record of the same
+// approver fills what the earlier one lacks (a trailer has no time).
 func (e *Entry) addApproval(a history.Approval) {
-	if a.By == "" || slices.ContainsFunc(e.Approvals, func(b history.Approval) bool { return b.By == a.By }) {
+	if a.By == "" {
+		return
+	}
+	if i := slices.IndexFunc(e.Approvals, func(b history.Approval) bool { return b.By == a.By }); i >= 0 {
+		b := &e.Approvals[i]
+		if b.At.IsZero() {
+			b.At = a.At
+		}
+		if b.Ref == "" {
+			b.Ref = a.Ref
+		}
+		if b.Role == "" {
+			b.Role = a.Role
+		}
 		return
 	}
 	e.Approvals = append(e.Approvals, a)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/patchline/patchline"
+	"github.com/patchline/patchline/internal/history"
+	"github.com/patchline/patchline/internal/textsafe"
 )
 
 // The built-in templates, which templates/<name> in the product repository
@@ -42,7 +44,7 @@ func (n *Notes) Markdown(root string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %w", ErrTemplate, err)
 	}
 	var b bytes.Buffer
-	if err := t.Execute(&b, n); err != nil {
+	if err := t.Execute(&b, n.printable()); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrTemplate, err)
 	}
 	return endLine(b.Bytes()), nil
@@ -67,10 +69,74 @@ func (n *Notes) HTML(root string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %w", ErrTemplate, err)
 	}
 	var b bytes.Buffer
-	if err := t.Execute(&b, n); err != nil {
+	if err := t.Execute(&b, n.printable()); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrTemplate, err)
 	}
 	return endLine(b.Bytes()), nil
+}
+
+// printable is a copy of the notes for the templates with every text that
+// came from the repository escaped (textsafe): a manifest merged before
+// validate checked its text may hold control characters or workflow
+// commands, and notes are printed on terminals and in CI logs. JSON keeps
+// the data as it is.
+func (n *Notes) printable() *Notes {
+	c := *n
+	c.Project, c.From, c.To = textsafe.Line(n.Project), textsafe.Line(n.From), textsafe.Line(n.To)
+	c.Problems = lines(n.Problems)
+	c.Groups = make([]Group, len(n.Groups))
+	for i, g := range n.Groups {
+		g.Kind, g.Title = textsafe.Line(g.Kind), textsafe.Line(g.Title) // a kind the notes do not know heads its own group
+		g.Entries = printableEntries(g.Entries)
+		c.Groups[i] = g
+	}
+	c.Removed = printableEntries(n.Removed)
+	return &c
+}
+
+func printableEntries(es []*Entry) []*Entry {
+	if es == nil {
+		return nil
+	}
+	out := make([]*Entry, len(es))
+	for i, e := range es {
+		c := *e
+		c.ID, c.Title, c.Kind, c.Severity = textsafe.Line(e.ID), textsafe.Line(e.Title), textsafe.Line(e.Kind), textsafe.Line(e.Severity)
+		c.Urgency, c.Status, c.Problem = textsafe.Line(e.Urgency), textsafe.Line(e.Status), textsafe.Line(e.Problem)
+		c.Summary = textsafe.Text(e.Summary)
+		c.Cases, c.CVEs, c.Modules = lines(e.Cases), lines(e.CVEs), lines(e.Modules)
+		c.Supersedes, c.SupersededBy = lines(e.Supersedes), lines(e.SupersededBy)
+		c.ReleaseMethod, c.ReleaseStatus, c.ReleaseEvidence = textsafe.Line(e.ReleaseMethod), textsafe.Line(e.ReleaseStatus), textsafe.Line(e.ReleaseEvidence)
+		if e.Lines != nil {
+			c.Lines = make([]Shipment, len(e.Lines))
+			for j, s := range e.Lines {
+				s.Line, s.Tag, s.Commit = textsafe.Line(s.Line), textsafe.Line(s.Tag), textsafe.Line(s.Commit)
+				s.Status, s.RemovedIn = textsafe.Line(s.Status), textsafe.Line(s.RemovedIn)
+				c.Lines[j] = s
+			}
+		}
+		if e.Approvals != nil {
+			c.Approvals = make([]history.Approval, len(e.Approvals))
+			for j, a := range e.Approvals {
+				a.Role, a.By, a.Ref = textsafe.Line(a.Role), textsafe.Line(a.By), textsafe.Line(a.Ref)
+				c.Approvals[j] = a
+			}
+		}
+		out[i] = &c
+	}
+	return out
+}
+
+// lines escapes each string, keeping nil and empty apart.
+func lines(ss []string) []string {
+	if ss == nil {
+		return nil
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = textsafe.Line(s)
+	}
+	return out
 }
 
 // JSON renders the notes as indented JSON: the data the templates get.
@@ -79,7 +145,8 @@ func (n *Notes) JSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(data, '\n'), nil
+	// The same data, with no raw control character for a terminal to act on.
+	return append(textsafe.JSON(data), '\n'), nil
 }
 
 // Describe says what a line did with the patch, for the notes:

@@ -79,3 +79,58 @@ func TestHTMLEscapes(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkdownEscapesControls: a manifest merged before validate checked
+// its text prints escaped, and no line of the notes is a workflow command;
+// the JSON keeps the data.
+func TestMarkdownEscapesControls(t *testing.T) {
+	t.Parallel()
+	n := sample()
+	e := n.Groups[1].Entries[0]
+	e.Title = "Export\x1b[2J\x07 rows"
+	e.Summary = "Quotes survive.\n::warning::pwned\nsee ##[error]x \u202e"
+	e.Modules = []string{"exporter\x1b"}
+	e.Approvals[0].By = "qa\u009b-lee"
+	odd := &Entry{ID: "PL-2026-0004", Title: "x", Kind: "::odd", Status: StatusFixed}
+	n.add(odd)
+	got, err := n.Markdown("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(got)
+	for _, want := range []string{
+		"### PL-2026-0001: Export\\x1b[2J\\x07 rows\n\nQuotes survive.\n\\x3a:warning::pwned\nsee ##\\x5berror]x \\u202e\n",
+		"- Modules: exporter\\x1b\n",
+		"- Approved by: [qa\\u009b-lee](https://example.com/pull/1?a=1&b=2)\n",
+		"## \\x3a:odd\n",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the notes lack %q:\n%s", want, md)
+		}
+	}
+	if strings.ContainsAny(md, "\x1b\x07\u009b\u202e") || strings.Contains(md, "##[") {
+		t.Errorf("the notes hold raw control characters:\n%q", md)
+	}
+	for _, line := range strings.Split(md, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "::") {
+			t.Errorf("line is a workflow command: %q", line)
+		}
+	}
+	page, err := n.HTML("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(string(page), "\x1b\x07\u009b\u202e") {
+		t.Errorf("the page holds raw control characters")
+	}
+	data, err := n.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"title": "Export\u001b[2J\u0007 rows"`) {
+		t.Errorf("JSON does not keep the title as it is:\n%s", data)
+	}
+	if e.Title != "Export\x1b[2J\x07 rows" {
+		t.Errorf("rendering changed the notes: title %q", e.Title)
+	}
+}

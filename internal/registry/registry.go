@@ -60,6 +60,8 @@ func (p *Patch) HasBranch() bool { return p.Branch.Full != "" }
 type Registry struct {
 	Repo   *gitrepo.Repo
 	Config *config.Config
+
+	branchNames []string // the supported lines' maintenance branches, newest first; see maintenanceBranches
 }
 
 // PatchDir is patches/<ID>.
@@ -122,13 +124,13 @@ func (r *Registry) LoadBranch(id string, ref gitrepo.Ref) (*Patch, error) {
 }
 
 // mergedPlaces are the branches whose patches/ folder holds merged patches:
-// every maintenance branch, then the main line.
+// the maintenance branch of every supported line, newest first, then the
+// main line.
 func (r *Registry) mergedPlaces() ([]gitrepo.Ref, error) {
-	refs, err := r.Repo.Branches(r.Config.Release.MaintenanceBranch)
+	refs, err := r.maintenanceBranches()
 	if err != nil {
 		return nil, err
 	}
-	sort.Slice(refs, func(i, j int) bool { return refs[i].Name > refs[j].Name })
 	if main, ok, err := r.Repo.Branch(r.Config.Release.MainBranch); err != nil {
 		return nil, err
 	} else if ok {

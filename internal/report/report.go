@@ -54,25 +54,33 @@ type LineState struct {
 
 // Patch is one row of the registry.
 type Patch struct {
-	ID           string      `json:"id"`
-	Title        string      `json:"title"`
-	Status       string      `json:"status"`
-	Kind         string      `json:"kind"`
-	Severity     string      `json:"severity"`
-	Urgency      string      `json:"urgency"`
-	Modules      []string    `json:"modules"`
-	Base         string      `json:"base"`
-	Reported     time.Time   `json:"reported,omitzero"`
-	Released     time.Time   `json:"released,omitzero"`     // when the first release tag shipping it was made
-	Lines        []LineReach `json:"lines"`                 // every line it reached, newest first
-	Waiting      []string    `json:"waiting"`               // also tags whose lines it has not reached
-	RolledIn     string      `json:"rolled_into,omitempty"` // the next quarterly release, which holds it or its replacement
-	SupersededBy []string    `json:"superseded_by,omitempty"`
-	Missing      string      `json:"missing_from,omitempty"` // the next quarterly release lacks it
-	Branch       string      `json:"branch,omitempty"`
-	SLA          string      `json:"sla,omitempty"`
-	Breached     bool        `json:"sla_breached"`
-	TimeToFix    Duration    `json:"time_to_patch,omitempty"`
+	ID       string      `json:"id"`
+	Title    string      `json:"title"`
+	Status   string      `json:"status"`
+	Kind     string      `json:"kind"`
+	Severity string      `json:"severity"`
+	Urgency  string      `json:"urgency"`
+	Modules  []string    `json:"modules"`
+	Base     string      `json:"base"`
+	Reported time.Time   `json:"reported,omitzero"`
+	Released time.Time   `json:"released,omitzero"`     // when the first release tag shipping it was made
+	Lines    []LineReach `json:"lines"`                 // every line it reached, newest first
+	Waiting  []string    `json:"waiting"`               // also tags whose lines it has not reached
+	RolledIn string      `json:"rolled_into,omitempty"` // the next quarterly release, which holds it or its replacement
+	// RolledAs is rollup's verdict when it is weaker than contained:
+	// adapted (its tests differ) or accepted (signed off by hand), with
+	// the evidence.
+	RolledAs       string   `json:"rolled_as,omitempty"`
+	RolledEvidence string   `json:"rolled_evidence,omitempty"`
+	SupersededBy   []string `json:"superseded_by,omitempty"`
+	Missing        string   `json:"missing_from,omitempty"` // the next quarterly release lacks it
+	Branch         string   `json:"branch,omitempty"`
+	SLA            string   `json:"sla,omitempty"`
+	Breached       bool     `json:"sla_breached"`
+	TimeToFix      Duration `json:"time_to_patch,omitempty"`
+	// Approvals is who approved it: the manifest's chain, the note on the
+	// merge commit (refs/notes/patchline), the tag and merge trailers.
+	Approvals []history.Approval `json:"approvals,omitempty"`
 }
 
 // LineReach is one line a patch reached.
@@ -105,6 +113,8 @@ type Metrics struct {
 	Rollbacks      []string       `json:"rollbacks"`
 	BackportLag    []LineLag      `json:"backport_lag"`
 	Missing        []MissingPatch `json:"missing_from_next_quarterly"`
+	// Unchecked names the lines whose rollup could not be proved, and why.
+	Unchecked []UncheckedLine `json:"rollup_unchecked,omitempty"`
 }
 
 // SeverityStat is time to patch for one severity: from reported to the
@@ -144,6 +154,13 @@ type LineLag struct {
 	Waiting   []string `json:"waiting"` // ids whose also names this line, not reached yet
 }
 
+// UncheckedLine is a line that could not be paired with the next quarterly
+// release, so its patches were not checked against it.
+type UncheckedLine struct {
+	Line   string `json:"line"`
+	Reason string `json:"reason"`
+}
+
 // MissingPatch is a patch of a line that the next quarterly release lacks.
 type MissingPatch struct {
 	ID   string `json:"id"`
@@ -172,6 +189,11 @@ func Build(h *history.History, win Window) (*Report, error) {
 		lines map[string]history.Line
 	}
 	byID := map[string]*known{}
+	recorded, err := h.Recorded()
+	if err != nil {
+		return nil, err
+	}
+	r.Problems = append(r.Problems, recorded.Problems...)
 	tagTime := map[string]time.Time{}
 	when := func(tag gitrepo.Tag) (time.Time, error) {
 		if t, ok := tagTime[tag.Name]; ok {
@@ -212,27 +234,33 @@ func Build(h *history.History, win Window) (*Report, error) {
 		}
 	}
 
-	// Rollup of each line into the next quarterly release.
+	// Rollup of each line into the next quarterly release after it, paired
+	// as rollup pairs them; a line that cannot be paired is named, never
+	// passed as if nothing were missing.
 	rolled := map[string]string{} // id -> quarterly release holding it
 	superseded := map[string][]string{}
-	missing := map[string]string{} // id -> quarterly release lacking it
-	for i, line := range lines {
-		if i+1 >= len(lines) {
-			break
-		}
-		start, ok := line.Start()
-		next, ok2 := lines[i+1].Start()
-		if !ok || !ok2 || !reg.Config.IsQuarterlyTag(next.Name) {
+	missing := map[string]string{}        // id -> quarterly release lacking it
+	verdicts := map[string]rollup.Patch{} // id -> an adapted or accepted verdict, shown with its evidence
+	for _, line := range lines {
+		pair := h.NextQuarterly(line.Name)
+		if !pair.Due {
+			if pair.Reason != "" {
+				r.Metrics.Unchecked = append(r.Metrics.Unchecked, UncheckedLine{Line: line.Name, Reason: pair.Reason})
+			}
 			continue
 		}
+		start, next := pair.From, pair.Next
 		res, err := rollup.Run(h, start, next)
 		if err != nil {
 			return nil, err
 		}
 		for _, p := range res.Patches {
 			switch p.Status {
-			case rollup.Contained:
+			case rollup.Contained, rollup.Adapted, rollup.Accepted:
 				rolled[p.ID] = next.Name
+				if p.Status != rollup.Contained {
+					verdicts[p.ID] = p
+				}
 			case rollup.Superseded:
 				rolled[p.ID], superseded[p.ID] = next.Name, p.SupersededBy
 			case rollup.Missing:
@@ -330,6 +358,9 @@ func Build(h *history.History, win Window) (*Report, error) {
 				p.Status, p.RolledIn, p.SupersededBy = Superseded, rolled[id], superseded[id]
 			case rolled[id] != "":
 				p.Status, p.RolledIn = RolledInto, rolled[id]
+				if v, ok := verdicts[id]; ok {
+					p.RolledAs, p.RolledEvidence = string(v.Status), v.Evidence
+				}
 			case anyShipped:
 				p.Status = Released
 			default:
@@ -351,6 +382,18 @@ func Build(h *history.History, win Window) (*Report, error) {
 				}
 			}
 		}
+		var own []history.Approval
+		if m != nil {
+			for _, a := range m.Approvals {
+				own = append(own, history.Approval{Role: a.Role, By: a.By, At: a.At, Ref: a.Ref})
+			}
+		}
+		if k != nil {
+			for _, pr := range k.pres {
+				own = append(own, pr.Approvals...)
+			}
+		}
+		p.Approvals = history.MergeApprovals(own, recorded.For(id))
 		if m != nil {
 			p.Title, p.Kind, p.Severity, p.Urgency, p.Base, p.Reported = m.Title, m.Kind, m.Severity, m.Urgency, m.Base, m.Reported
 			if m.Modules != nil {

@@ -1,12 +1,15 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/patchline/patchline/internal/textsafe"
 )
 
 // Human writes a duration as people read it: "3d 2h", "18h", "45m".
@@ -82,7 +85,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		case p.RolledIn != "":
 			status += " " + p.RolledIn
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, status, dash(p.Kind), dash(p.Severity), p.Reached(), dash(strings.Join(p.Waiting, ", ")), p.Title)
+		// Manifests merged before validate checked their text may hold
+		// control characters: one escaped line per patch.
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", textsafe.Line(p.ID), textsafe.Line(status), textsafe.Line(dash(p.Kind)), textsafe.Line(dash(p.Severity)),
+			textsafe.Line(p.Reached()), textsafe.Line(dash(strings.Join(p.Waiting, ", "))), textsafe.Line(p.Title))
 	}
 	tw.Flush()
 
@@ -128,13 +134,18 @@ func (r *Report) WriteText(w io.Writer) error {
 		b.WriteString("\n")
 	}
 	b.WriteString("\nMISSING FROM THE NEXT QUARTERLY RELEASE\n")
-	if len(m.Missing) == 0 {
+	if len(m.Missing) == 0 && len(m.Unchecked) == 0 {
 		b.WriteString("  none\n")
 	}
 	for _, x := range m.Missing {
 		fmt.Fprintf(&b, "  %s  of %s, not in %s\n", x.ID, x.Line, x.Next)
 	}
-	_, err := io.WriteString(w, trimLines(b.String()))
+	// A line that could not be paired is not "none missing": say so.
+	for _, u := range m.Unchecked {
+		fmt.Fprintf(&b, "  %s  not checked: %s\n", u.Line, u.Reason)
+	}
+	// Whatever else came from the repository prints escaped too.
+	_, err := io.WriteString(w, trimLines(textsafe.Text(b.String())))
 	return err
 }
 
@@ -144,7 +155,7 @@ func counts(cs []Count) string {
 	}
 	parts := make([]string, len(cs))
 	for i, c := range cs {
-		parts[i] = fmt.Sprintf("%s %d", c.Name, c.Count)
+		parts[i] = fmt.Sprintf("%s %d", textsafe.Line(c.Name), c.Count)
 	}
 	return strings.Join(parts, ", ")
 }
@@ -173,7 +184,13 @@ func trimLines(s string) string {
 
 // WriteJSON writes the report as indented JSON.
 func (r *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	if err := enc.Encode(r); err != nil {
+		return err
+	}
+	// The same data, with no raw control character for a terminal to act on.
+	_, err := w.Write(textsafe.JSON(b.Bytes()))
+	return err
 }

@@ -107,6 +107,9 @@ func Run(h *history.History, from, to gitrepo.Tag) (*Result, error) {
 	repo := h.Reg.Repo
 	line, ok := h.LineOf(from.Name)
 	if !ok {
+		if _, err := h.Reg.Config.SupportedLineOf(from.Name); err != nil {
+			return nil, err // not a supported line: [release] lines says which are
+		}
 		return nil, fmt.Errorf("tag %s belongs to no release line", from.Name)
 	}
 	toCommit, err := repo.Commit(to.Commit)

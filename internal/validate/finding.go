@@ -4,11 +4,14 @@
 package validate
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/patchline/patchline/internal/textsafe"
 )
 
 // Severity of a finding: only errors fail validation.
@@ -45,9 +48,11 @@ func (f Finding) location() string {
 	return fmt.Sprintf("%s:%d:%d", f.File, f.Line, f.Col)
 }
 
-// String is the text form: "file:line:col: error PL104 manifest.bad-value: message".
+// String is the text form: "file:line:col: error PL104 manifest.bad-value:
+// message", one line with any control character escaped, since messages
+// quote manifests and names from the repository (textsafe).
 func (f Finding) String() string {
-	return fmt.Sprintf("%s: %s %s %s: %s", f.location(), f.Severity, f.Code, f.Rule, f.Message)
+	return textsafe.Line(fmt.Sprintf("%s: %s %s %s: %s", f.location(), f.Severity, f.Code, f.Rule, f.Message))
 }
 
 // Report is the result of validating some patches.
@@ -99,7 +104,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		b.WriteString(f.String())
 		b.WriteByte('\n')
 		if f.Hint != "" {
-			fmt.Fprintf(&b, "    hint: %s\n", f.Hint)
+			fmt.Fprintf(&b, "    hint: %s\n", textsafe.Line(f.Hint))
 		}
 	}
 	for _, p := range r.Patches {
@@ -133,9 +138,15 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	if out.Patches == nil {
 		out.Patches = []PatchResult{}
 	}
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	// Messages quote manifests: no raw control character, the same data.
+	_, err := w.Write(textsafe.JSON(b.Bytes()))
+	return err
 }
 
 // WriteGitHub writes workflow commands that GitHub Actions turns into
@@ -147,7 +158,7 @@ func (r *Report) WriteGitHub(w io.Writer) error {
 		b.WriteString(string(f.Severity))
 		var props []string
 		if f.File != "" {
-			props = append(props, "file="+escapeProperty(f.File))
+			props = append(props, "file="+escapeProperty(textsafe.Line(f.File)))
 			if f.Line > 0 {
 				props = append(props, fmt.Sprintf("line=%d", f.Line))
 			}
@@ -155,11 +166,13 @@ func (r *Report) WriteGitHub(w io.Writer) error {
 				props = append(props, fmt.Sprintf("col=%d", f.Col))
 			}
 		}
-		props = append(props, "title="+escapeProperty(f.Patch+" "+f.Code+" "+f.Rule))
+		props = append(props, "title="+escapeProperty(textsafe.Line(f.Patch+" "+f.Code+" "+f.Rule)))
 		b.WriteString(" " + strings.Join(props, ","))
-		msg := f.Message
+		// The runner shows the message in the log, where escape sequences
+		// would run; the one line break it gets is the escaped %0A below.
+		msg := textsafe.Line(f.Message)
 		if f.Hint != "" {
-			msg += "\nhint: " + f.Hint
+			msg += "\nhint: " + textsafe.Line(f.Hint)
 		}
 		b.WriteString("::" + escapeData(msg) + "\n")
 	}

@@ -12,10 +12,10 @@ import (
 	"github.com/bluekeyes/go-gitdiff/gitdiff"
 
 	"github.com/patchline/patchline/internal/gitrepo"
+	"github.com/patchline/patchline/internal/manifest"
 	"github.com/patchline/patchline/internal/manifest/stricttoml"
 	"github.com/patchline/patchline/internal/patchdiff"
 	"github.com/patchline/patchline/internal/registry"
-	"github.com/patchline/patchline/internal/release"
 )
 
 // Codes of the rules this package adds to the manifest's own PL100-PL106.
@@ -24,6 +24,7 @@ const (
 	CodeIDDuplicate    = "PL111"
 	CodeBaseNotRelease = "PL120"
 	CodeBaseUnsigned   = "PL121"
+	CodeBaseLine       = "PL122"
 	CodeBranchMissing  = "PL130"
 	CodeBranchDescends = "PL131"
 	CodeBranchCut      = "PL132"
@@ -40,6 +41,7 @@ const (
 	CodeSLABreached    = "PL170"
 	CodeSLADueSoon     = "PL171"
 	CodeAlsoNotRelease = "PL180"
+	CodeAlsoLine       = "PL181"
 )
 
 // manifestRule turns the manifest's decode problems into findings.
@@ -48,8 +50,15 @@ type manifestRule struct{}
 func (manifestRule) String() string { return "manifest" }
 
 func (manifestRule) Check(v *Validator, s *State) ([]Finding, error) {
+	problems := s.Patch.Problems
+	// Control characters and workflow commands in the text: Decode lets
+	// them through for manifests merged before, validate does not.
+	if text := manifest.CheckText(s.Patch.ManifestPath, s.Patch.ManifestData); s.Patch.Manifest != nil && len(text) > 0 {
+		problems = append(slices.Clip(problems), text...)
+		manifest.SortProblems(problems)
+	}
 	var fs []Finding
-	for _, p := range s.Patch.Problems {
+	for _, p := range problems {
 		fs = append(fs, Finding{Code: p.Code, Rule: p.Rule, Severity: Error, File: p.File, Line: p.Line, Col: p.Col, Message: p.Message, Hint: p.Hint})
 	}
 	return fs, nil
@@ -129,22 +138,41 @@ func (baseRule) Check(v *Validator, s *State) ([]Finding, error) {
 		return nil, err
 	}
 	s.BaseTree = tree
+	var fs []Finding
+	if _, err := v.Config.SupportedLineOf(m.Base); err != nil {
+		l := f
+		l.Code, l.Rule, l.Message = CodeBaseLine, "base.supported-line", "base "+err.Error()
+		l.Hint = "cut the patch from the newest release of a supported line (" + strings.Join(v.newestReleases(), ", ") + "), or add its line to [release] lines"
+		fs = append(fs, l)
+	}
 	if !v.Config.Release.SignedTags {
-		return nil, nil
+		return fs, nil
 	}
 	f.Code, f.Rule = CodeBaseUnsigned, "base.signed"
 	switch {
 	case !tag.Signed:
 		f.Message = fmt.Sprintf("release tag %s is not signed, and [release] signed_tags requires it", m.Base)
 		f.Hint = "release managers sign release tags with `git tag -s`"
-		return []Finding{f}, nil
+		return append(fs, f), nil
 	case v.KeyRing != "":
 		if err := tag.VerifyTag(v.KeyRing); err != nil {
 			f.Message, f.Hint = err.Error(), "the tag must be signed by a key in the release key ring"
-			return []Finding{f}, nil
+			return append(fs, f), nil
 		}
 	}
-	return nil, nil
+	return fs, nil
+}
+
+// newestReleases names the newest release tag of every supported line,
+// newest line first.
+func (v *Validator) newestReleases() []string {
+	var out []string
+	for i := len(v.lines) - 1; i >= 0; i-- {
+		if tags := v.lines[i].Tags; len(tags) > 0 {
+			out = append(out, tags[len(tags)-1].Name)
+		}
+	}
+	return out
 }
 
 // branchRule: the patch branch descends from base, carries no commit made
@@ -186,7 +214,7 @@ func (branchRule) Check(v *Validator, s *State) ([]Finding, error) {
 			Message: fmt.Sprintf("%s does not descend from %s", branch, base),
 			Hint:    fmt.Sprintf("cut the branch at the tag: git switch -c %s %s, then cherry-pick the fix", branch, base)}}, nil
 	}
-	line, _ := release.Line(base)
+	line, _ := v.Config.LineOf(base)
 	own := v.Config.MaintenanceBranchFor(line)
 	if ref, ok := v.place(own); ok && len(commits) > 0 {
 		if s.Merged, err = v.mergedInto(ref, p); err != nil {
@@ -501,6 +529,11 @@ func (alsoRule) Check(v *Validator, s *State) ([]Finding, error) {
 		if err != nil {
 			fs = append(fs, Finding{Code: CodeAlsoNotRelease, Rule: "also.release-tag", Severity: Error, File: p.ManifestPath, Line: line, Col: col,
 				Message: "also: " + err.Error(), Hint: "also lists the release tags of other supported lines that need the same fix"})
+			continue
+		}
+		if _, err := v.Config.SupportedLineOf(tag); err != nil {
+			fs = append(fs, Finding{Code: CodeAlsoLine, Rule: "also.supported-line", Severity: Error, File: p.ManifestPath, Line: line, Col: col,
+				Message: "also: " + err.Error(), Hint: "also lists the release tags of other supported lines (" + strings.Join(v.newestReleases(), ", ") + "); remove it, or add its line to [release] lines"})
 			continue
 		}
 		diff, diffPath, files := p.Diff, path.Join(registry.PatchDir(p.ID), registry.DiffName), s.Files

@@ -59,6 +59,7 @@ type Validator struct {
 	KeyRing string
 
 	tags   *registry.Tags
+	lines  []registry.Line // the supported release lines, oldest first
 	reach  map[string]*gitrepo.Reach
 	places []gitrepo.Ref
 	ids    map[string][]string // manifest id -> folders declaring it, in a run over many patches
@@ -73,18 +74,21 @@ func New(reg *registry.Registry, now time.Time) (*Validator, error) {
 		return nil, err
 	}
 	v.tags = tags
+	if v.lines, err = reg.Lines(tags); err != nil {
+		return nil, err
+	}
 	// The places a commit after a tag may already live on: the main line and
-	// every maintenance branch.
+	// the maintenance branch of every supported line.
 	if main, ok, err := v.Repo.Branch(v.Config.Release.MainBranch); err != nil {
 		return nil, err
 	} else if ok {
 		v.places = append(v.places, main)
 	}
-	refs, err := v.Repo.Branches(v.Config.Release.MaintenanceBranch)
-	if err != nil {
-		return nil, err
+	for _, l := range v.lines {
+		if l.HasBranch() {
+			v.places = append(v.places, l.Branch)
+		}
 	}
-	v.places = append(v.places, refs...)
 	return v, nil
 }
 

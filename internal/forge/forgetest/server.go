@@ -1,9 +1,11 @@
 // Package forgetest is a fake GitHub for tests: an httptest server that
-// keeps a repository's state (branches, tags, pull requests, reviews,
-// statuses, files), answers the REST calls patchline makes, and checks every
-// request and every answer against GitHub's published OpenAPI description.
-// A request the description does not allow, one no handler serves, or a
-// fault that was registered and never hit is a problem the test reports.
+// keeps a repository's state (branches, tags, notes, pull requests, reviews,
+// statuses, files, branch protection), answers the REST calls patchline
+// makes, and checks every request and every answer against GitHub's
+// published OpenAPI description. A request the description does not allow,
+// one no handler serves, or a fault that was registered and never hit is a
+// problem the test reports. What the git data API makes is kept as real git
+// objects, served read-only at GitURL for a git fetch.
 package forgetest
 
 import (
@@ -33,6 +35,8 @@ type Commit struct {
 	Author  string // GitHub login of the author, "" when GitHub matched none
 	Message string
 	Files   map[string]string
+
+	madeUp bool // an id the fake invented, which no git repository has
 }
 
 // Review is a submitted review.
@@ -85,6 +89,7 @@ type Fault struct {
 
 type tagObject struct {
 	sha, name, message, target string
+	date                       time.Time
 }
 
 // Server is the fake GitHub.
@@ -94,23 +99,29 @@ type Server struct {
 	Token       string // when set, requests must carry it; set before the first request
 	ReadOnly    bool   // writes are refused with 403, as for a token without rights; see SetReadOnly
 	Bot         string // the login the token acts as; set before the first request
+	// GitURL is the repository as a git remote (read-only, git's dumb HTTP
+	// protocol): `git fetch GitURL 'refs/notes/*:refs/notes/*'` brings back
+	// what the API wrote.
+	GitURL string
 
 	spec *Spec
 	srv  *httptest.Server
 
-	mu       sync.Mutex
-	refs     map[string]string // refs/heads/…, refs/tags/… -> sha
-	tags     map[string]*tagObject
-	commits  map[string]*Commit
-	pulls    []*Pull
-	teams    map[string][]string // org/slug -> logins
-	statuses map[string][]Status
-	faults   []*Fault
-	calls    []string
-	problems []string
-	issueSeq int
-	idSeq    int64
-	clock    time.Time
+	mu        sync.Mutex
+	refs      map[string]string // refs/heads/…, refs/tags/…, refs/notes/… -> sha
+	tags      map[string]*tagObject
+	commits   map[string]*Commit
+	objects   map[string]*object     // git objects in git's encoding, by id
+	protected map[string]*Protection // branch -> its protection rule
+	pulls     []*Pull
+	teams     map[string][]string // org/slug -> logins
+	statuses  map[string][]Status
+	faults    []*Fault
+	calls     []string
+	problems  []string
+	issueSeq  int
+	idSeq     int64
+	clock     time.Time
 }
 
 // NewServer starts a fake GitHub holding the repository owner/name. Close
@@ -124,10 +135,12 @@ func NewServer(owner, name string) (*Server, error) {
 		Owner: owner, Name: name, Bot: "github-actions[bot]", spec: spec,
 		refs: map[string]string{}, tags: map[string]*tagObject{}, commits: map[string]*Commit{},
 		teams: map[string][]string{}, statuses: map[string][]Status{},
+		objects: map[string]*object{}, protected: map[string]*Protection{},
 		clock: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC),
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL + "/"
+	s.GitURL = s.URL + "git/" + owner + "/" + name + ".git"
 	return s, nil
 }
 
@@ -230,6 +243,7 @@ func (s *Server) addCommit(c Commit) string {
 	}
 	c.Files = files
 	if c.SHA == "" {
+		c.madeUp = true
 		s.idSeq++
 		h := sha1.New()
 		fmt.Fprintf(h, "%d\x00%v\x00%s\x00%s", s.idSeq, c.Parents, c.Author, c.Message)
@@ -424,22 +438,51 @@ func (s *Server) pull(number int) *Pull {
 }
 
 // Merge merges an open pull request with a merge commit, as the merge
-// button does, and returns the merge commit.
+// button does, and returns the merge commit. It panics where TryMerge
+// returns an error.
 func (s *Server) Merge(number int) string {
+	sha, err := s.TryMerge(number, "")
+	if err != nil {
+		panic("forgetest: " + err.Error())
+	}
+	return sha
+}
+
+// TryMerge merges an open pull request with a merge commit, as the merge
+// button does, and returns the merge commit; it refuses as GitHub does when
+// the base branch's protection is not satisfied. tree, when not "", is the
+// merged tree (a test computes it with `git merge-tree --write-tree`, as
+// GitHub does on its side): the merge commit is then a real commit object
+// that a fetch from GitURL brings back. Without it the merge commit is an
+// id of the fake's own.
+func (s *Server) TryMerge(number int, tree string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.pull(number)
+	if p.State != "open" {
+		return "", fmt.Errorf("#%d is %s, not open", number, p.State)
+	}
+	if why := s.mergeRefusal(p); why != "" {
+		return "", fmt.Errorf("#%d cannot merge into %s: merging is blocked: %s", number, p.Base, why)
+	}
 	base := s.refs["refs/heads/"+p.Base]
 	head := s.commits[p.HeadSHA]
 	files := map[string]string{}
 	if head != nil {
 		files = head.Files
 	}
-	sha := s.addCommit(Commit{Parents: []string{base, p.HeadSHA}, Message: fmt.Sprintf("Merge pull request #%d from %s/%s", number, s.Owner, p.Head), Files: files})
-	s.refs["refs/heads/"+p.Base] = sha
 	s.clock = s.clock.Add(time.Minute)
+	msg := fmt.Sprintf("Merge pull request #%d from %s/%s", number, s.Owner, p.Head)
+	c := Commit{Parents: []string{base, p.HeadSHA}, Message: msg, Files: files}
+	if tree != "" {
+		sig := signature("GitHub", "noreply@github.com", s.clock)
+		c.Message += "\n"
+		c.SHA = s.store("commit", []byte(fmt.Sprintf("tree %s\nparent %s\nparent %s\nauthor %s\ncommitter %s\n\n%s", tree, base, p.HeadSHA, sig, sig, c.Message)))
+	}
+	sha := s.addCommit(c)
+	s.refs["refs/heads/"+p.Base] = sha
 	p.State, p.Merged, p.MergedAt, p.MergeCommit = "closed", true, s.clock, sha
-	return sha
+	return sha, nil
 }
 
 // Statuses lists the statuses set on a commit, oldest first.
@@ -475,6 +518,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/git/"+s.Owner+"/"+s.Name+".git/"); ok && r.Method == http.MethodGet {
+		// git's own protocol, not the REST API: no description to check,
+		// and not a call the tests count.
+		s.serveGit(w, rest)
+		return
+	}
 	call := r.Method + " " + r.URL.EscapedPath()
 	if q := r.URL.Query(); len(q) > 0 {
 		call += "?" + q.Encode()
@@ -659,10 +708,175 @@ func (s *Server) handle(op *Operation, p map[string]string, q url.Values, in map
 		if _, ok := s.commits[str("object")]; !ok {
 			return validationFailed("Object does not exist")
 		}
-		h := sha1.Sum([]byte("tag\x00" + str("tag") + "\x00" + str("message") + "\x00" + str("object")))
-		t := &tagObject{sha: hex.EncodeToString(h[:]), name: str("tag"), message: str("message"), target: str("object")}
+		// A real tag object, tagged by the token's bot now, as GitHub makes
+		// it when the request names no tagger.
+		s.clock = s.clock.Add(time.Minute)
+		t := &tagObject{name: str("tag"), message: str("message"), target: str("object"), date: s.clock}
+		t.sha = s.store("tag", []byte(fmt.Sprintf("object %s\ntype commit\ntag %s\ntagger %s\n\n%s",
+			t.target, t.name, signature(s.Bot, s.botEmail(), t.date), t.message)))
 		s.tags[t.sha] = t
 		return answer{http.StatusCreated, s.tagJSON(t)}
+
+	case "PATCH /repos/{owner}/{repo}/git/refs/{ref}":
+		ref, sha := "refs/"+p["ref"], str("sha")
+		old, ok := s.refs[ref]
+		if !ok {
+			return validationFailed("Reference does not exist")
+		}
+		if branch, isBranch := strings.CutPrefix(ref, "refs/heads/"); isBranch {
+			if why := s.directRefusal(branch, sha); why != "" {
+				// What a push gets as GH006, in the API's validation error.
+				return answer{http.StatusUnprocessableEntity, map[string]any{
+					"message":           "Protected branch update failed for " + ref + ". " + why,
+					"documentation_url": protectedDocs,
+				}}
+			}
+		}
+		if _, ok := s.commits[sha]; !ok {
+			if _, ok := s.tags[sha]; !ok {
+				return validationFailed("Object does not exist")
+			}
+		}
+		if force, _ := in["force"].(bool); !force && old != sha && !s.descends(sha, old) {
+			return validationFailed("Update is not a fast forward")
+		}
+		s.refs[ref] = sha
+		if branch, isBranch := strings.CutPrefix(ref, "refs/heads/"); isBranch {
+			for _, pr := range s.pulls {
+				if pr.State == "open" && pr.Head == branch {
+					pr.HeadSHA = sha
+				}
+			}
+		}
+		return answer{http.StatusOK, s.refJSON(ref, sha)}
+
+	case "POST /repos/{owner}/{repo}/git/blobs":
+		content := []byte(str("content"))
+		switch enc := str("encoding"); enc {
+		case "", "utf-8":
+		case "base64":
+			data, err := base64.StdEncoding.DecodeString(strings.ReplaceAll(str("content"), "\n", ""))
+			if err != nil {
+				return validationFailed("content is not valid Base64")
+			}
+			content = data
+		default:
+			return validationFailed("encoding must be utf-8 or base64, not " + enc)
+		}
+		sha := s.store("blob", content)
+		return answer{http.StatusCreated, map[string]any{"sha": sha, "url": s.apiURL("repos/" + s.Owner + "/" + s.Name + "/git/blobs/" + sha)}}
+
+	case "GET /repos/{owner}/{repo}/git/blobs/{file_sha}":
+		data, ok := s.object(p["file_sha"], "blob")
+		if !ok {
+			return answer{http.StatusNotFound, errorBody("Not Found")}
+		}
+		return answer{http.StatusOK, s.blobJSON(p["file_sha"], data)}
+
+	case "POST /repos/{owner}/{repo}/git/trees":
+		base := str("base_tree")
+		if base != "" {
+			if _, ok := s.object(base, "tree"); !ok {
+				return validationFailed("base_tree is not a valid tree oid")
+			}
+		}
+		items, _ := in["tree"].([]any)
+		tree := base
+		if tree == "" {
+			tree = s.store("tree", nil)
+		}
+		for _, it := range items {
+			e, _ := it.(map[string]any)
+			path, _ := e["path"].(string)
+			mode, _ := e["mode"].(string)
+			sha, _ := e["sha"].(string)
+			if content, ok := e["content"].(string); ok {
+				if sha != "" {
+					return validationFailed("Must supply either tree.sha or tree.content, not both")
+				}
+				sha = s.store("blob", []byte(content))
+			}
+			parts := strings.Split(path, "/")
+			if path == "" || slices.Contains(parts, "") || slices.Contains(parts, ".") || slices.Contains(parts, "..") {
+				return validationFailed("tree.path contains a malformed path component")
+			}
+			entry := treeEntry{mode: strings.TrimPrefix(mode, "0"), sha: sha}
+			if sha != "" {
+				if _, ok := s.objects[sha]; !ok && entry.kind() != "commit" {
+					return validationFailed("tree.sha " + sha + " is not a valid " + entry.kind())
+				}
+			}
+			var err error
+			if tree, err = s.editTree(tree, parts, entry); err != nil {
+				return validationFailed(err.Error())
+			}
+		}
+		return answer{http.StatusCreated, s.treeJSON(tree, false)}
+
+	case "GET /repos/{owner}/{repo}/git/trees/{tree_sha}":
+		id := p["tree_sha"]
+		if data, ok := s.object(id, "commit"); ok {
+			id = parseCommit(data).tree
+		}
+		if _, ok := s.object(id, "tree"); !ok {
+			return answer{http.StatusNotFound, errorBody("Not Found")}
+		}
+		return answer{http.StatusOK, s.treeJSON(id, q.Get("recursive") != "")}
+
+	case "POST /repos/{owner}/{repo}/git/commits":
+		tree := str("tree")
+		if _, ok := s.object(tree, "tree"); !ok {
+			return validationFailed("Tree SHA does not exist")
+		}
+		var parents []string
+		list, _ := in["parents"].([]any)
+		for _, v := range list {
+			sha, _ := v.(string)
+			if _, ok := s.commits[sha]; !ok {
+				return validationFailed("Parent SHA does not exist or is not a commit object")
+			}
+			parents = append(parents, sha)
+		}
+		s.clock = s.clock.Add(time.Minute)
+		sig := func(key string) string {
+			who, _ := in[key].(map[string]any)
+			name, _ := who["name"].(string)
+			email, _ := who["email"].(string)
+			if name == "" {
+				return signature(s.Bot, s.botEmail(), s.clock)
+			}
+			when := s.clock
+			if d, ok := who["date"].(string); ok {
+				if t, err := time.Parse(time.RFC3339, d); err == nil {
+					when = t
+				}
+			}
+			return signature(name, email, when)
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "tree %s\n", tree)
+		for _, p := range parents {
+			fmt.Fprintf(&b, "parent %s\n", p)
+		}
+		author := sig("author")
+		committer := author
+		if _, ok := in["committer"]; ok {
+			committer = sig("committer")
+		}
+		fmt.Fprintf(&b, "author %s\ncommitter %s\n\n%s", author, committer, str("message"))
+		sha := s.store("commit", []byte(b.String()))
+		s.addCommit(Commit{SHA: sha, Parents: parents, Author: s.Bot, Message: str("message")})
+		return answer{http.StatusCreated, s.gitCommitObjectJSON(sha)}
+
+	case "GET /repos/{owner}/{repo}/git/commits/{commit_sha}":
+		sha := p["commit_sha"]
+		if _, ok := s.object(sha, "commit"); !ok {
+			if _, known := s.commits[sha]; known {
+				s.problem("GET git/commits/%s: the fake holds no git object for this commit (pushed, or merged without a tree)", sha)
+			}
+			return answer{http.StatusNotFound, errorBody("Not Found")}
+		}
+		return answer{http.StatusOK, s.gitCommitObjectJSON(sha)}
 
 	case "GET /repos/{owner}/{repo}/pulls":
 		state := q.Get("state")
@@ -845,6 +1059,13 @@ func (s *Server) handle(op *Operation, p map[string]string, q url.Values, in map
 			return validationFailed("content is not valid Base64")
 		}
 		old, exists := s.commits[tip].Files[p["path"]]
+		if why := s.directRefusal(branch, ""); why != "" {
+			verb := "create"
+			if exists {
+				verb = "update"
+			}
+			return answer{http.StatusConflict, map[string]any{"message": "Could not " + verb + " file: " + why, "documentation_url": protectedDocs}}
+		}
 		if exists && blobSHA(old) != str("sha") {
 			return answer{http.StatusConflict, errorBody(p["path"] + " does not match " + str("sha"))}
 		}
@@ -956,7 +1177,7 @@ func (s *Server) tagJSON(t *tagObject) map[string]any {
 	v := s.spec.Instance("git-tag")
 	v["sha"], v["tag"], v["message"] = t.sha, t.name, t.message
 	v["object"] = map[string]any{"type": "commit", "sha": t.target, "url": s.apiURL("repos/" + s.Owner + "/" + s.Name + "/git/commits/" + t.target)}
-	v["tagger"] = map[string]any{"name": "GitHub Actions", "email": "actions@github.com", "date": s.clock.Format(time.RFC3339)}
+	v["tagger"] = map[string]any{"name": s.Bot, "email": s.botEmail(), "date": t.date.Format(time.RFC3339)}
 	return v
 }
 
