@@ -62,6 +62,7 @@ type Config struct {
 	QA      QA                  `toml:"qa"`
 	SLA     map[string]string   `toml:"sla"` // severity -> duration: "48h", "5d", "2w"
 	Sign    Sign                `toml:"sign"`
+	Rollup  Rollup              `toml:"rollup"`
 
 	// Compiled by Decode; recompiled on use when the strings change.
 	tags, quarterly *regexp.Regexp
@@ -103,6 +104,24 @@ type Build struct {
 type QA struct {
 	Reviewers []string `toml:"reviewers"` // GitHub users or org/team
 	Approvals int      `toml:"approvals"`
+}
+
+// Rollup is [rollup].
+type Rollup struct {
+	// Tests are globs of test files: a backport whose only differences
+	// are in them is adapted, not missing. Empty: DefaultTestGlobs.
+	Tests []string `toml:"tests"`
+}
+
+// DefaultTestGlobs are the test files of a Go product.
+var DefaultTestGlobs = []string{"**/*_test.go", "**/testdata/**"}
+
+// TestGlobs are [rollup] tests, or the defaults.
+func (c *Config) TestGlobs() []string {
+	if len(c.Rollup.Tests) == 0 {
+		return DefaultTestGlobs
+	}
+	return c.Rollup.Tests
 }
 
 // Sign is [sign].

@@ -155,7 +155,7 @@ func TestDecodeProblems(t *testing.T) {
 		{"unknown key, typo", edit("qa", "approvals", "aprovals = 2"), []string{
 			f + `:27:1: PL011 config.unknown-key: unknown key "aprovals" in [qa] (hint: did you mean "approvals"?)`}},
 		{"unknown table", valid + "[deploy]\nhost = \"x\"\n", []string{
-			f + `:37:2: PL011 config.unknown-key: unknown key "deploy" (hint: known keys: project, release, ids, modules, build, qa, sla, sign)`}},
+			f + `:37:2: PL011 config.unknown-key: unknown key "deploy" (hint: known keys: project, release, ids, modules, build, qa, sla, sign, rollup)`}},
 		// PL012
 		{"type: signed_tags", edit("release", "signed_tags", `signed_tags = "yes"`), []string{
 			f + `:9:15: PL012 config.type: release.signed_tags must be a boolean (true or false), got string (hint: write it as signed_tags = true)`}},
@@ -452,5 +452,22 @@ func golden(t *testing.T, got []byte) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("output differs from %s (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+func TestRollupTests(t *testing.T) {
+	t.Parallel()
+	c, err := Decode(".patchline.toml", []byte("[project]\nname = \"x\"\n[rollup]\ntests = [\"**/*_spec.rb\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.TestGlobs(); len(got) != 1 || got[0] != "**/*_spec.rb" {
+		t.Errorf("TestGlobs() = %q", got)
+	}
+	if got := Default("x", "").TestGlobs(); len(got) != 2 {
+		t.Errorf("default TestGlobs() = %q, want the Go defaults", got)
+	}
+	if _, err := Decode(".patchline.toml", []byte("[project]\nname = \"x\"\n[rollup]\ntests = [\"[\"]\n")); err == nil {
+		t.Error("a glob that does not parse was accepted")
 	}
 }

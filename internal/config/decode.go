@@ -60,6 +60,8 @@ var examples = map[string]string{
 	"sla.*":                      `critical = "48h"`,
 	"sign":                       `[sign] with key = "cosign.key"`,
 	"sign.key":                   `key = "cosign.key"`,
+	"rollup":                     `[rollup] with tests = ["**/*_test.go", "**/testdata/**"]`,
+	"rollup.tests":               `tests = ["**/*_test.go", "**/testdata/**"]`,
 }
 
 var (
@@ -296,6 +298,7 @@ func (k *checker) check(c *Config) {
 
 	k.sla(c)
 	k.str(c.Sign.Key, "sign", "key")
+	k.list(c.Rollup.Tests, false, k.glob, "rollup", "tests")
 }
 
 func (k *checker) regexp(expr, key string) {

@@ -106,6 +106,14 @@ func (c *Config) Encode() []byte {
 	b.WriteString("\n[sign]\n")
 	comment("cosign key: a file, env://VAR or a KMS URI.")
 	orExample("key", c.Sign.Key, `key = "cosign.key"`)
+
+	b.WriteString("\n[rollup]\n")
+	comment("Test files: a backport whose only differences are in them is adapted, not missing.")
+	if len(c.Rollup.Tests) > 0 {
+		kv("tests", tt.Strings(c.Rollup.Tests))
+	} else {
+		comment(`tests = ["**/*_test.go", "**/testdata/**"]`)
+	}
 	return b.Bytes()
 }
 

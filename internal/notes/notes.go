@@ -192,7 +192,7 @@ func Compile(h *history.History, from, to gitrepo.Tag) (*Notes, error) {
 		if err != nil {
 			return nil, err
 		}
-		if checker, err = rollup.NewChecker(h, to, rollup.Options{Accepted: accepted}); err != nil {
+		if checker, err = rollup.NewChecker(h, to, rollup.Options{Accepted: accepted, Tests: h.Reg.Config.TestGlobs()}); err != nil {
 			return nil, err
 		}
 	}

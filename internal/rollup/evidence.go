@@ -11,19 +11,17 @@ import (
 	"github.com/bluekeyes/go-gitdiff/gitdiff"
 	"github.com/bmatcuk/doublestar/v4"
 
+	"github.com/patchline/patchline/internal/config"
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/history"
 	"github.com/patchline/patchline/internal/patchdiff"
 	"github.com/patchline/patchline/internal/registry"
 )
 
-// DefaultTests are the files whose hunks a backport may adapt freely: a
-// fix ported with another test is still the fix.
-var DefaultTests = []string{"**/*_test.go", "**/testdata/**"}
-
 // Options tune what counts as evidence.
 type Options struct {
-	// Tests are globs of test files; nil is DefaultTests.
+	// Tests are globs of test files ([rollup] tests): a fix ported with
+	// another test is still the fix. Nil is config.DefaultTestGlobs.
 	Tests []string
 	// Accepted are the release manager's records; nil reads none.
 	Accepted []Acceptance
@@ -64,7 +62,7 @@ func NewChecker(h *history.History, to gitrepo.Tag, opts Options) (*Checker, err
 	}
 	c := &Checker{h: h, to: to, src: TreeSource(tree).(*treeSource), tests: opts.Tests, accept: map[string]Acceptance{}, picks: map[string]map[gitrepo.Hash]bool{}}
 	if c.tests == nil {
-		c.tests = DefaultTests
+		c.tests = config.DefaultTestGlobs
 	}
 	for _, a := range opts.Accepted {
 		if a.To == to.Name {
@@ -527,7 +525,7 @@ func ProvePatch(h *history.History, p *registry.Patch, to gitrepo.Tag) (Verdict,
 	if err != nil {
 		return Verdict{}, err
 	}
-	c, err := NewChecker(h, to, Options{Accepted: accepted})
+	c, err := NewChecker(h, to, Options{Accepted: accepted, Tests: h.Reg.Config.TestGlobs()})
 	if err != nil {
 		return Verdict{}, err
 	}

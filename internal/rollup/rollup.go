@@ -130,7 +130,7 @@ func Run(h *history.History, from, to gitrepo.Tag) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	checker, err := NewChecker(h, to, Options{Accepted: accepted})
+	checker, err := NewChecker(h, to, Options{Accepted: accepted, Tests: h.Reg.Config.TestGlobs()})
 	if err != nil {
 		return nil, err
 	}
