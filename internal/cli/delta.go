@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -60,9 +61,13 @@ func newCmdDeltaApply(f *Factory) *cobra.Command {
 				return usageError("%w", err)
 			}
 			defer d.Close()
-			return writeOutput(args[2], func(w *bufio.Writer) error {
+			err = writeOutput(args[2], func(w *bufio.Writer) error {
 				return delta.Apply(old, bufio.NewReader(d), w, maxOut)
 			})
+			if errors.Is(err, delta.ErrCorrupt) || errors.Is(err, delta.ErrMismatch) {
+				return fmt.Errorf("%s: %w", args[1], err)
+			}
+			return err
 		},
 	}
 	cmd.Flags().Int64Var(&maxOut, "max-size", 4<<30, "refuse a delta whose output would be larger than this many bytes")
@@ -78,27 +83,60 @@ func readInput(name string) ([]byte, error) {
 }
 
 // writeOutput writes a file through a temporary file, so a failed run
-// leaves no half-written output.
+// leaves no half-written output. The temporary file is made at the first
+// write: delta apply writes only a verified result, so a run that fails,
+// or is killed, while it rebuilds leaves nothing behind either.
 func writeOutput(name string, write func(*bufio.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
+	tmp := &lazyFile{dir: filepath.Dir(name), pattern: "." + filepath.Base(name) + ".tmp*"}
+	defer tmp.remove()
 	w := bufio.NewWriterSize(tmp, 1<<20)
 	if err := write(w); err != nil {
-		tmp.Close()
 		return err
 	}
 	if err := w.Flush(); err != nil {
-		tmp.Close()
 		return err
 	}
-	if err := tmp.Close(); err != nil {
+	if err := tmp.open(); err != nil { // nothing was written: an empty file
 		return err
 	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
+	if err := tmp.f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.f.Name(), name); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil
+}
+
+// lazyFile is a temporary file created when it is first written to.
+type lazyFile struct {
+	dir, pattern string
+	f            *os.File
+}
+
+func (l *lazyFile) open() error {
+	if l.f != nil {
+		return nil
+	}
+	f, err := os.CreateTemp(l.dir, l.pattern)
+	if err != nil {
+		return err
+	}
+	l.f = f
+	return nil
+}
+
+func (l *lazyFile) Write(p []byte) (int, error) {
+	if err := l.open(); err != nil {
+		return 0, err
+	}
+	return l.f.Write(p)
+}
+
+// remove closes and removes the file, if it was made and not renamed.
+func (l *lazyFile) remove() {
+	if l.f != nil {
+		l.f.Close()
+		os.Remove(l.f.Name())
+	}
 }

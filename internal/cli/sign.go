@@ -2,12 +2,14 @@ package cli
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,18 +32,35 @@ const (
 )
 
 // VerifyFlags are the flags that say how a bundle's signature is checked:
-// --key and where the signature is.
+// --key, where the signature is, and how large a bundle may be.
 type VerifyFlags struct {
 	Key            string
 	Signature      string
 	SigstoreBundle string
+	// MaxBundleSize bounds the bundle copied to be verified; 0 is
+	// DefaultMaxBundleSize.
+	MaxBundleSize int64
 }
 
-// AddFlags registers --key, --signature and --bundle.
+// DefaultMaxBundleSize is the largest bundle apply and verify copy to check
+// its signature: as large as the largest file a bundle may rebuild, where
+// a patch's bundle holds deltas and compressed files.
+const DefaultMaxBundleSize = bundle.MaxFileSize
+
+// AddFlags registers --key, --signature, --bundle and --max-bundle-size.
 func (v *VerifyFlags) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&v.Key, "key", "", "public key: a file such as cosign.pub, or env://VAR (default: $"+EnvPublicKey+")")
 	cmd.Flags().StringVar(&v.Signature, "signature", "", "base64 signature file (default: BUNDLE.sig, when it exists)")
 	cmd.Flags().StringVar(&v.SigstoreBundle, "bundle", "", "Sigstore bundle holding the signature (default: BUNDLE.sigstore.json, when it exists)")
+	cmd.Flags().Int64Var(&v.MaxBundleSize, "max-bundle-size", DefaultMaxBundleSize, "refuse, before copying it to verify, a bundle larger than this many bytes")
+}
+
+// maxBundleSize is --max-bundle-size, or its default.
+func (v *VerifyFlags) maxBundleSize() int64 {
+	if v.MaxBundleSize <= 0 {
+		return DefaultMaxBundleSize
+	}
+	return v.MaxBundleSize
 }
 
 // keyRef is the public key reference: --key, else $PATCHLINE_KEY.
@@ -410,7 +429,14 @@ func verifyBundleFile(path string, flags VerifyFlags, getenv func(string) string
 			sign.ErrUnsigned, filepath.Base(path)+sign.SignatureSuffix, filepath.Base(path)+sign.SigstoreBundleSuffix, path)
 	}
 
-	v, err := privateCopy(path)
+	// The copy is hashed as it is made, for every signature at once: one
+	// pass over the original, which is never read again.
+	sigs := make([]*sign.Signature, len(claims))
+	for i, c := range claims {
+		sigs[i] = c.sig
+	}
+	mv := key.NewMessageVerifier(sigs...)
+	v, err := privateCopy(path, flags.maxBundleSize(), mv)
 	if err != nil {
 		return nil, err
 	}
@@ -421,13 +447,9 @@ func verifyBundleFile(path string, flags VerifyFlags, getenv func(string) string
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		v.Close()
-		return nil, err
-	}
 	for _, c := range claims {
-		if err := key.Verify(io.NewSectionReader(f, 0, fi.Size()), c.sig); err != nil {
+		// Only a pure Ed25519 signature reads the copy again.
+		if err := mv.Verify(c.sig, io.NewSectionReader(f, 0, mv.Size())); err != nil {
 			v.Close()
 			return nil, fmt.Errorf("%s: %w", c.file.Path, err)
 		}
@@ -454,9 +476,12 @@ func readSignatureFile(p string) ([]byte, error) {
 	return data, nil
 }
 
-// privateCopy copies the regular file at path into a new private
-// directory, hashing it on the way.
-func privateCopy(path string) (*verifiedFile, error) {
+// privateCopy copies the regular file at path, of at most maxSize bytes,
+// into a new private directory, writing it to mv on the way. A larger file
+// is refused before anything is copied, and the copy stops at maxSize
+// bytes if the file grows while it is read, so neither fills the temporary
+// directory; every failure removes what was copied.
+func privateCopy(path string, maxSize int64, mv *sign.MessageVerifier) (*verifiedFile, error) {
 	src, err := os.Open(path)
 	if err != nil {
 		return nil, usageError("%w", err)
@@ -469,6 +494,9 @@ func privateCopy(path string) (*verifiedFile, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, usageError("%s is not a regular file", path)
 	}
+	if fi.Size() > maxSize {
+		return nil, usageError("%s is %d bytes, larger than the %d bytes a bundle may have before its signature is checked (--max-bundle-size raises it)", path, fi.Size(), maxSize)
+	}
 	dir, err := os.MkdirTemp("", "patchline-verify-")
 	if err != nil {
 		return nil, err
@@ -479,16 +507,18 @@ func privateCopy(path string) (*verifiedFile, error) {
 		v.Close()
 		return nil, err
 	}
-	sum := sha256.New()
-	_, err = io.Copy(io.MultiWriter(dst, sum), src)
+	n, err := io.Copy(io.MultiWriter(dst, mv), io.LimitReader(src, min(maxSize, math.MaxInt64-1)+1))
 	if cerr := dst.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil && n > maxSize {
+		err = fmt.Errorf("%w: it grew past %d bytes while it was copied to be verified", bundle.ErrCorrupt, maxSize)
 	}
 	if err != nil {
 		v.Close()
 		return nil, fmt.Errorf("copy %s: %w", path, err)
 	}
-	v.SHA256 = hex.EncodeToString(sum.Sum(nil))
+	v.SHA256 = hex.EncodeToString(mv.Sum(crypto.SHA256))
 	return v, nil
 }
 

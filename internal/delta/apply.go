@@ -27,7 +27,11 @@ import (
 // regions went (at most 3 bytes per output byte for a hostile delta, a few
 // KiB for a real one), the compressed control and diff streams and
 // the zstd windows (each at most 8 MiB, and no larger than its stream can
-// need for the declared output).
+// need for the declared output). None of it is sized by what the header
+// declares alone: a declared output larger than the streams and old could
+// rebuild is refused with the header, and the output is allocated only
+// once the control entries have been read, add up to it, and ask for no
+// more extra bytes than the extra stream can decode to.
 func Apply(old []byte, delta io.Reader, w io.Writer, maxOut int64) error {
 	r := &recordingReader{r: delta}
 	h, err := ReadHeader(r)
@@ -98,7 +102,9 @@ func rebuild(old []byte, r io.Reader, h Header) ([]byte, error) {
 		} else {
 			in = bytes.NewReader(compressed[i])
 		}
-		d, err := newDecoder(in, maxRawStream(i, h.NewSize))
+		// A stream decodes to no more than its kind allows for the declared
+		// output, and no more than its compressed bytes can.
+		d, err := newDecoder(in, min(maxRawStream(i, h.NewSize), zstdBound(h.streams[i])))
 		if err != nil {
 			return nil, err
 		}
@@ -192,7 +198,8 @@ func predictRegions(out, old []byte, entries []entry, pred predictor, shifts shi
 }
 
 // readControl reads the predictor rules and every control entry, and checks
-// that the entries stay inside old and add up to exactly the output.
+// that the entries stay inside old, add up to exactly the output, and ask
+// for no more extra bytes than the extra stream can decode to.
 func readControl(r *bufio.Reader, h Header) (predictor, []entry, error) {
 	pred, err := readPredictor(r, h.OldSize)
 	if err != nil {
@@ -200,6 +207,7 @@ func readControl(r *bufio.Reader, h Header) (predictor, []entry, error) {
 	}
 	var entries []entry
 	var oldPos, newPos int64
+	extraLeft := zstdBound(h.streams[streamExtra])
 	for newPos < h.NewSize {
 		e, err := readEntry(r)
 		if err != nil {
@@ -218,6 +226,10 @@ func readControl(r *bufio.Reader, h Header) (predictor, []entry, error) {
 		if e.diff+e.extra > h.NewSize-newPos {
 			return pred, nil, fmt.Errorf("%w: control entry at output offset %d writes past the end of the output", ErrCorrupt, newPos)
 		}
+		if e.extra > extraLeft {
+			return pred, nil, fmt.Errorf("%w: control entries at output offset %d ask for more extra bytes than the extra stream of %d bytes can hold", ErrCorrupt, newPos, h.streams[streamExtra])
+		}
+		extraLeft -= e.extra
 		oldPos += e.diff
 		newPos += e.diff + e.extra
 		entries = append(entries, e)

@@ -141,8 +141,31 @@ func parseHeader(b []byte) (Header, error) {
 			return h, fmt.Errorf("%w: %s stream of %d bytes is longer than %d bytes of output can need", ErrCorrupt, streamName(i), n, h.NewSize)
 		}
 	}
+	if limit := maxOutput(h); h.NewSize > limit {
+		return h, fmt.Errorf("%w: %d bytes of output declared, more than control and extra streams of %d and %d bytes can rebuild from %d bytes of old (at most %d)",
+			ErrCorrupt, h.NewSize, h.streams[streamControl], h.streams[streamExtra], h.OldSize, limit)
+	}
 	return h, nil
 }
+
+// maxOutput is the most a delta with h's stream lengths can rebuild, so
+// that a few bytes declaring gigabytes are refused before anything is
+// allocated for them. The output is the extra stream's bytes, plus a region
+// of old, at most old's size, per control entry; an entry takes at least 3
+// bytes of the control stream.
+func maxOutput(h Header) int64 {
+	entries := zstdBound(h.streams[streamControl]) / 3
+	return satAdd(zstdBound(h.streams[streamExtra]), satMul(entries, h.OldSize))
+}
+
+// zstdMaxRatio bounds what a zstd stream decodes to per byte: a block
+// decodes to at most 128 KiB and takes at least 4 bytes (a 3-byte header
+// and the byte of an RLE block); a frame header takes 6 or more and
+// decodes to nothing. zstd's decoder refuses larger blocks.
+const zstdMaxRatio = (128 << 10) / 4
+
+// zstdBound is the most bytes n bytes of zstd frames decode to.
+func zstdBound(n int64) int64 { return satMul(n, zstdMaxRatio) }
 
 // appendHeader appends the encoded header to b.
 func appendHeader(b []byte, h Header) []byte {
@@ -206,7 +229,7 @@ func satAdd(a, b int64) int64 {
 }
 
 func satMul(a, b int64) int64 {
-	if a > math.MaxInt64/b {
+	if b != 0 && a > math.MaxInt64/b {
 		return math.MaxInt64
 	}
 	return a * b

@@ -107,7 +107,12 @@ func (s *sparseReader) addTo(dst []byte) error {
 		for s.skip == 0 && s.lit > 0 && len(dst) > 0 {
 			b := s.buffer[:min(s.lit, int64(len(dst)), int64(len(s.buffer)))]
 			if s.rc != nil {
-				s.rc.lits(b)
+				// A range decoder past the end of its stream reads zeros and
+				// would go on decoding a run as long as the header allows:
+				// stop at the first chunk that needed bytes it does not have.
+				if s.rc.lits(b); s.rc.d.overrun() {
+					return fmt.Errorf("%w: diff stream ends early", ErrCorrupt)
+				}
 			} else if _, err := io.ReadFull(s.r, b); err != nil {
 				return streamError(streamDiff, err)
 			}

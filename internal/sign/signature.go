@@ -272,18 +272,25 @@ func (k *PublicKey) Verify(message io.Reader, sig *Signature) error {
 	} else {
 		verr = k.verifier.VerifySignature(bytes.NewReader(sig.Raw), message)
 	}
+	var digest []byte
 	if h != nil {
 		if _, err := io.Copy(io.Discard, message); err != nil {
 			return fmt.Errorf("verify: %w", err)
 		}
+		digest = h.Sum(nil)
 	}
+	return k.judge(sig, digest, verr)
+}
+
+// judge turns what was found of sig into Verify's answer: the key hint
+// first, then the Sigstore bundle's digest (digest is the file's, with
+// sig.DigestAlgorithm), then the signature itself (verr).
+func (k *PublicKey) judge(sig *Signature, digest []byte, verr error) error {
 	if sig.KeyHint != "" && sig.KeyHint != k.Hint() {
 		return invalid("signed with another key: the bundle's key hint %s is not this key's (%s)", sig.KeyHint, k.Hint())
 	}
-	if h != nil {
-		if got := h.Sum(nil); !bytes.Equal(got, sig.Digest) {
-			return invalid("the %s is for other bytes: its digest %s is not the file's %s", describe(sig.Format), hex.EncodeToString(sig.Digest), hex.EncodeToString(got))
-		}
+	if sig.Digest != nil && !bytes.Equal(digest, sig.Digest) {
+		return invalid("the %s is for other bytes: its digest %s is not the file's %s", describe(sig.Format), hex.EncodeToString(sig.Digest), hex.EncodeToString(digest))
 	}
 	if verr != nil {
 		return invalid("the %s does not verify with this key (%s): the file was altered, the signature is for another file, or another key signed it", describe(sig.Format), k.Algorithm())

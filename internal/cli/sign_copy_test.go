@@ -1,0 +1,155 @@
+package cli
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/patchline/patchline/internal/bundle"
+	"github.com/patchline/patchline/internal/sign"
+)
+
+// emptyTempDir points $TMPDIR, where the private copies go, at a new
+// directory and returns a check that nothing was left in it.
+func emptyTempDir(t *testing.T) func() {
+	t.Helper()
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	return func() {
+		t.Helper()
+		left, err := os.ReadDir(tmp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range left {
+			t.Errorf("left in $TMPDIR: %s", e.Name())
+		}
+	}
+}
+
+// TestPrivateCopyCap: the copy a bundle is verified from is refused before
+// it starts when the bundle is over the cap (exit 2), stops at the cap when
+// the file turns out longer than it said (exit 3), and leaves nothing in
+// $TMPDIR either way. Not parallel: it sets $TMPDIR.
+func TestPrivateCopyCap(t *testing.T) {
+	kp, err := sign.GenerateKeyPair(sign.ECDSAP256, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := bytes.Repeat([]byte("PLBUNDLE "), 111)
+	path := filepath.Join(t.TempDir(), "app.plb")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("within the cap", func(t *testing.T) {
+		check := emptyTempDir(t)
+		v, err := privateCopy(path, int64(len(data)), kp.Public.NewMessageVerifier())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(v.Path)
+		if err != nil || !bytes.Equal(got, data) {
+			t.Errorf("the copy holds %d bytes (%v), want the %d of the file", len(got), err, len(data))
+		}
+		if sum := sha256.Sum256(data); v.SHA256 != hex.EncodeToString(sum[:]) {
+			t.Errorf("SHA256 = %s, want the file's", v.SHA256)
+		}
+		v.Close()
+		check()
+	})
+
+	t.Run("over the cap", func(t *testing.T) {
+		check := emptyTempDir(t)
+		_, err := privateCopy(path, int64(len(data))-1, kp.Public.NewMessageVerifier())
+		if code := ExitCode(err); code != ExitUsage || !strings.Contains(fmtErr(err), "larger than the 998 bytes") {
+			t.Errorf("got exit %d, %v; want exit %d, larger than the cap", code, err, ExitUsage)
+		}
+		check()
+	})
+
+	t.Run("grows past the cap", func(t *testing.T) {
+		// A file in /proc says it is empty and reads as more: as a file
+		// that grows while it is copied.
+		if runtime.GOOS != "linux" {
+			t.Skip("needs /proc")
+		}
+		check := emptyTempDir(t)
+		_, err := privateCopy("/proc/self/status", 100, kp.Public.NewMessageVerifier())
+		if code := ExitCode(err); code != ExitVerification || !errors.Is(err, bundle.ErrCorrupt) {
+			t.Errorf("got exit %d, %v; want exit %d, a corrupt bundle", code, err, ExitVerification)
+		}
+		check()
+	})
+}
+
+func fmtErr(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return err.Error()
+}
+
+// TestVerifyBundleFileOnePass: a file signed with either kind of key
+// verifies from the copy hashed as it was made, with both signature files,
+// and a flipped byte is refused; nothing stays in $TMPDIR but the copy of
+// a file that verified, until it is closed. Not parallel: it sets $TMPDIR.
+func TestVerifyBundleFileOnePass(t *testing.T) {
+	for _, alg := range sign.Algorithms {
+		t.Run(alg, func(t *testing.T) {
+			kp, err := sign.GenerateKeyPair(alg, []byte("pw"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			key, err := sign.ParsePrivateKey(kp.PrivatePEM, func() ([]byte, error) { return []byte("pw"), nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			pub := filepath.Join(dir, "cosign.pub")
+			data := bytes.Repeat([]byte("PLBUNDLE signed "), 5000)
+			path := filepath.Join(dir, "app.plb")
+			sig, err := key.Sign(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sb, err := sig.SigstoreBundle()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, b := range map[string][]byte{pub: kp.PublicPEM, path: data, path + sign.SignatureSuffix: sig.SignatureFile(), path + sign.SigstoreBundleSuffix: sb} {
+				if err := os.WriteFile(name, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			getenv := func(string) string { return "" }
+
+			check := emptyTempDir(t)
+			v, err := verifyBundleFile(path, VerifyFlags{Key: pub}, getenv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum := sha256.Sum256(data); v.SHA256 != hex.EncodeToString(sum[:]) || len(v.Signatures) != 2 {
+				t.Errorf("verified %s with %d signatures, want the file's SHA-256 and 2", v.SHA256, len(v.Signatures))
+			}
+			v.Close()
+			check()
+
+			data[len(data)/2] ^= 1
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err = verifyBundleFile(path, VerifyFlags{Key: pub}, getenv)
+			if code := ExitCode(err); code != ExitVerification {
+				t.Errorf("a flipped byte: exit %d (%v), want %d", code, err, ExitVerification)
+			}
+			check()
+		})
+	}
+}
