@@ -129,6 +129,40 @@ type Meta struct {
 	// TagPattern is the product's release tag regexp ([release] tags) the
 	// base and target tags were checked against when the bundle was built.
 	TagPattern string `json:"tag_pattern,omitempty"`
+
+	// Urgency is the manifest's: an emergency patch may be applied inside
+	// a freeze window.
+	Urgency string `json:"urgency,omitempty"`
+	// Requires are the patches that must be installed first (manifest
+	// requires); Includes are the patches a cumulative bundle brings
+	// itself, which satisfy them.
+	Requires []string `json:"requires,omitempty"`
+	Includes []string `json:"includes,omitempty"`
+	// Guide is the installation guide (Markdown) rendered at build time
+	// for this platform and base release, signed with the bundle.
+	Guide string `json:"guide,omitempty"`
+	// HealthCheck is the product's health check ([install]), run in the install
+	// root after the swap; a failure rolls the patch back.
+	HealthCheck *HealthCheck `json:"check,omitempty"`
+	// Rollout is the product's rollout policy ([rollout]).
+	Rollout *Rollout `json:"rollout,omitempty"`
+}
+
+// HealthCheck is a health check as the bundle carries it.
+type HealthCheck struct {
+	Command string `json:"command"`
+	Timeout int64  `json:"timeout_seconds,omitempty"` // 0: the default, 60
+	Retries int    `json:"retries,omitempty"`         // 0: the default, 3
+}
+
+// Rollout is the rollout policy as the bundle carries it.
+type Rollout struct {
+	// RequireTest: a production apply needs evidence of a healthy test
+	// install of the same bundle.
+	RequireTest bool `json:"require_test,omitempty"`
+	// Freeze are freeze windows: weekly ("Fri 18:00-Mon 06:00") or date
+	// ranges ("2026-12-20..2027-01-04"), in the site's time zone.
+	Freeze []string `json:"freeze,omitempty"`
 }
 
 // FileName is the conventional name of a bundle:
