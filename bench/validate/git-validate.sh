@@ -14,6 +14,9 @@
 # ids or the SLA clock: those are patchline's own work, with no git equivalent.
 #
 # Prints "<ID> ok" or "<ID> FAIL: <reasons>" per patch; exits 1 when one failed.
+# MAINTENANCE_BRANCH names a line's maintenance branch as [release]
+# maintenance_branch does (default release/{line}); branches are local or
+# origin's, as patchline reads them.
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
@@ -42,7 +45,7 @@ validate() {
 	# Cut at the tag: none of the branch's own commits may already be on the
 	# main line or a maintenance branch.
 	for c in $(git rev-list "$tagc..$tip"); do
-		places=$(git branch --contains "$c" --list main 'release/*' --format='%(refname:short)')
+		places=$(git branch -a --contains "$c" --list main 'release/*' origin/main 'origin/release/*' --format='%(refname:short)')
 		if [ -n "$places" ]; then
 			problems+=("commit ${c:0:7} is already on $(echo $places)")
 		fi
@@ -51,12 +54,18 @@ validate() {
 	# Base is still the newest release of its line, and the line's
 	# maintenance branch has not moved past it.
 	line=${base%.*}
+	major=${line##*[!0-9.]} minor=${line##*.}
+	major=${major%%.*}
+	relname=${MAINTENANCE_BRANCH:-release/\{line\}}
+	relname=${relname//\{line\}/$line}
+	relname=${relname//\{major\}/$major}
+	relname=${relname//\{minor\}/$minor}
 	newest=$(git tag -l "$line.*" --sort=-v:refname | head -n 1)
 	if [ "$newest" != "$base" ]; then
 		problems+=("base $base is stale: $newest is out")
-	elif rel=$(git rev-parse -q --verify "refs/heads/release/$line"); [ -n "$rel" ] && [ "$rel" != "$tagc" ]; then
+	elif rel=$(git rev-parse -q --verify "refs/heads/$relname" || git rev-parse -q --verify "refs/remotes/origin/$relname"); [ -n "$rel" ] && [ "$rel" != "$tagc" ]; then
 		if git merge-base --is-ancestor "$tagc" "$rel"; then
-			problems+=("release/$line has moved past $base")
+			problems+=("$relname has moved past $base")
 		fi
 	fi
 

@@ -11,6 +11,8 @@
 #   --runs N       timed runs of `validate <ID>` and of its git equivalent
 #   --no-docs      do not write docs/benchmarks.md
 #   --docs         write docs/benchmarks.md even with --quick
+#   --gen-only     generate (or reuse) the repository, print "REPO ID BASE" (the
+#                  typical patch) and stop: graphs.sh measures it in each commit-graph state
 #
 # The repository is generated once into bench/out/validate/<parameters>/ and
 # reused while the parameters and the generator are the same. Timings use
@@ -24,7 +26,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 
-quick=0 regen=0 docs=auto runs_one=
+quick=0 regen=0 docs=auto runs_one= gen_only=0
 commits=50000 tags=200 patches=2000 files=2000 seed=1
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -33,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--runs) runs_one=$2; shift ;;
 	--docs) docs=yes ;;
 	--no-docs) docs=no ;;
+	--gen-only) gen_only=1 ;;
 	-h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
 	esac
@@ -104,6 +107,10 @@ id=$(awk -F'\t' 'NR > 1 && $10 == "clean" && $8 == "modify" && $7 == 2 { a[n++] 
 [ -n "$id" ] || id=$(awk -F'\t' 'NR > 1 && $10 == "clean" { print $1; exit }' "$data/expected.tsv")
 base=$(awk -F'\t' -v id="$id" '$1 == id { print $3 }' "$data/expected.tsv")
 git_script=$root/bench/validate/git-validate.sh
+if [ $gen_only = 1 ]; then
+	echo "$repo $id $base"
+	exit 0
+fi
 
 # ---- correctness: exit codes and findings ---------------------------------------
 log "checking exit codes and findings (patch $id, base $base)"

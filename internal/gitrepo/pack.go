@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"container/list"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
@@ -36,6 +40,7 @@ type packStore struct {
 	mu    sync.Mutex
 	cache *baseCache
 	zr    io.ReadCloser // reused: a new zlib reader allocates its window
+	nodes map[Hash]node // commits read for walks, by id
 }
 
 // packCache bounds the inflated objects kept for delta chains and repeated
@@ -50,7 +55,7 @@ func newPackStore(st storage.Storer, objectsDir string) storage.Storer {
 	}
 	idxs, _ := filepath.Glob(filepath.Join(objectsDir, "pack", "pack-*.idx"))
 	sort.Strings(idxs)
-	s := &packStore{Storer: st, cache: newBaseCache(packCache)}
+	s := &packStore{Storer: st, cache: newBaseCache(packCache), nodes: map[Hash]node{}}
 	for _, idx := range idxs {
 		p, err := openPack(idx)
 		if err != nil {
@@ -93,6 +98,108 @@ func (s *packStore) HasEncodedObject(h plumbing.Hash) error {
 		}
 	}
 	return s.Storer.HasEncodedObject(h)
+}
+
+// maxNodes bounds the commits commitNode remembers (about 100 bytes each);
+// past it the memory starts again empty.
+const maxNodes = 1 << 18
+
+// commitNode reads what a walk needs of a commit (its parents and committer
+// time) straight from its inflated bytes, and remembers it: walks over a
+// repository without a commit-graph read tens of thousands of commits, often
+// the same ones from several branch tips, and go-git's full decoding of each
+// (message, signature, a buffered reader per commit) cost more than
+// inflating it. ok is false when the commit is not in a pack or does not
+// parse; go-git then reads it and reports what is wrong.
+func (s *packStore) commitNode(h Hash) (node, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n, ok := s.nodes[h]; ok {
+		return n, true
+	}
+	for _, p := range s.packs {
+		off, ok := p.find(h)
+		if !ok {
+			continue
+		}
+		typ, data, err := s.read(p, off, 0)
+		if err != nil || typ != plumbing.CommitObject {
+			return node{}, false
+		}
+		n, ok := parseCommitNode(h, data)
+		if !ok {
+			return node{}, false
+		}
+		if len(s.nodes) >= maxNodes {
+			clear(s.nodes)
+		}
+		s.nodes[h] = n
+		return n, true
+	}
+	return node{}, false
+}
+
+// parseCommitNode reads a commit object's parent lines and its committer's
+// time where git and go-git take them from: "tree", then every "parent",
+// then "author" and "committer NAME <EMAIL> SECONDS ZONE". Anything else
+// (headers out of that order, ids not in lowercase hex) is left to go-git.
+func parseCommitNode(h Hash, data []byte) (node, bool) {
+	n := node{id: h, gen: math.MaxUint64}
+	line, rest, ok := bytes.Cut(data, []byte("\n"))
+	if !ok || len(line) != 45 || !bytes.HasPrefix(line, []byte("tree ")) || !isHexID(line[5:]) {
+		return n, false
+	}
+	for {
+		if line, rest, ok = bytes.Cut(rest, []byte("\n")); !ok {
+			return n, false
+		}
+		id, isParent := bytes.CutPrefix(line, []byte("parent "))
+		if !isParent {
+			break
+		}
+		if !isHexID(id) {
+			return n, false
+		}
+		var p Hash
+		hex.Decode(p[:], id)
+		n.parents = append(n.parents, p)
+	}
+	if bytes.HasPrefix(line, []byte("author ")) {
+		if line, _, ok = bytes.Cut(rest, []byte("\n")); !ok {
+			return n, false
+		}
+	}
+	sig, ok := bytes.CutPrefix(line, []byte("committer "))
+	if !ok {
+		return n, false
+	}
+	// As go-git's Signature.Decode: the seconds follow "> " after the last '>'.
+	gt := bytes.LastIndexByte(sig, '>')
+	if gt < 0 || bytes.LastIndexByte(sig, '<') > gt || gt+2 >= len(sig) || sig[gt+1] != ' ' {
+		return n, false
+	}
+	secs := sig[gt+2:]
+	if sp := bytes.IndexByte(secs, ' '); sp >= 0 {
+		secs = secs[:sp]
+	}
+	t, err := strconv.ParseInt(string(secs), 10, 64)
+	if err != nil {
+		return n, false
+	}
+	n.when = time.Unix(t, 0)
+	return n, true
+}
+
+func isHexID(b []byte) bool {
+	if len(b) != 40 {
+		return false
+	}
+	for _, c := range b {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // maxDeltaDepth bounds a delta chain; git writes at most 50 (pack.depth)

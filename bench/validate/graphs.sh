@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# graphs.sh: `patchline validate ID` beside the git CLI on one repository in
+# the three states a clone's commit-graph can be in, in the same run:
+#
+#   none   no commit-graph: a fresh `git clone`, or one whose gc never ran
+#   file   objects/info/commit-graph, what `git gc` and `git commit-graph write` write
+#   chain  objects/info/commit-graphs/, a chain of layers written as history
+#          grew (`--split` after each step), what `git fetch` with
+#          fetch.writeCommitGraph and `git maintenance` write
+#
+#   bash bench/validate/graphs.sh                       # the validate benchmark's generated repository
+#   bash bench/validate/graphs.sh --repo DIR --id ID    # any repository with a patch branch
+#
+# Options:
+#   --repo DIR        the repository (default: bench/validate/run.sh's, generated if missing)
+#   --id ID           the patch to validate (default: run.sh's typical patch)
+#   --notes A..B      also time `patchline notes --from A --to B` beside `git log --oneline A..B`
+#   --runs N          timed runs per command (default 20; 5 with --quick)
+#   --label NAME      names the work directory and the docs block (default: generated)
+#   --title TEXT      the block's heading in docs/benchmarks.md
+#   --about TEXT      a paragraph under it: which repository, which commit, real or generated
+#   --docs            write the block into docs/benchmarks.md (between
+#                     <!-- graphs-NAME:begin --> and <!-- graphs-NAME:end -->)
+#   --quick           the small repository of `run.sh --quick`, few runs
+#
+# PATCHLINE=BIN uses that binary instead of building one from the work tree.
+#
+# Each state is a copy of the repository whose files are hard links (git
+# never rewrites a pack or a graph file in place, it writes new ones and
+# renames them), so the three share the page cache and differ only in their
+# commit-graph. The git side is the trio the goal names: `git rev-parse` of
+# base and branch, `git merge-base --is-ancestor`, and `git diff --binary
+# --full-index` of the range without patches/; and, for scale,
+# git-validate.sh, which asks git every question validate asks (one process
+# per question). Timings use hyperfine (apt-get installed when missing and
+# we may). A benchmark: it reports figures and never fails on time; it exits
+# 1 when validate's findings differ between the states.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+
+repo= id= notes= runs= label=generated title= about= docs=no quick=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--repo) repo=$(cd "$2" && pwd); shift ;;
+	--id) id=$2; shift ;;
+	--notes) notes=$2; shift ;;
+	--runs) runs=$2; shift ;;
+	--label) label=$2; shift ;;
+	--title) title=$2; shift ;;
+	--about) about=$2; shift ;;
+	--docs) docs=yes ;;
+	--quick) quick=1 ;;
+	-h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+	*) echo "graphs.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+runs=${runs:-$([ $quick = 1 ] && echo 5 || echo 20)}
+
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null LC_ALL=C
+log() { printf '\033[1mgraphs.sh:\033[0m %s\n' "$*" >&2; }
+
+if ! command -v hyperfine >/dev/null; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		log "installing hyperfine with apt-get"
+		apt-get install -y -qq hyperfine >/dev/null 2>&1 || true
+	fi
+	command -v hyperfine >/dev/null || { log "hyperfine is needed (apt-get install hyperfine)"; exit 2; }
+fi
+
+if [ -z "$repo" ]; then
+	# run.sh generates the repository (or reuses it) and names its typical patch.
+	read -r repo gid gbase < <(bash bench/validate/run.sh --gen-only $([ $quick = 1 ] && echo --quick))
+	id=${id:-$gid}
+	[ -n "$notes" ] || notes=$(git -C "$repo" tag -l 'v*.*.0' --sort=v:refname | tail -n 3 | head -n 2 | paste -sd' ' | sed 's/ /../')
+	[ -n "$title" ] || title="generated repository"
+	[ -n "$about" ] || about="Generated input: \`bench/validate/gen\`'s repository (\`bash bench/validate/run.sh\` makes it: 50,000
+commits on main, 200 release tags over 8 lines, a maintenance branch per line, 2,000 patch branches), and its
+typical patch. Its commits are dated a few days after its tag, long before main's tip."
+fi
+[ -n "$id" ] || { echo "graphs.sh: --id is needed with --repo" >&2; exit 2; }
+
+work=$root/bench/out/graphs/$label
+mkdir -p "$work"
+pl=${PATCHLINE:-}
+if [ -z "$pl" ]; then
+	log "building patchline"
+	go build -o "$work/patchline" ./cmd/patchline
+	pl=$work/patchline
+fi
+
+branch=$(git -C "$repo" for-each-ref --format='%(refname)' "refs/heads/patch/$id" "refs/remotes/origin/patch/$id" | head -n 1)
+[ -n "$branch" ] || { echo "graphs.sh: no branch patch/$id in $repo" >&2; exit 2; }
+base=$(git -C "$repo" show "$branch:patches/$id/patch.toml" | sed -n 's/^base *= *"\(.*\)"[[:space:]]*$/\1/p')
+main=$(git -C "$repo" rev-parse -q --verify refs/heads/main >/dev/null && echo main || echo origin/main)
+
+# make_state DIR STATE: a hard-linked copy of the repository with that commit-graph.
+make_state() {
+	local dir=$1 state=$2 c pct
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp -al "$repo/." "$dir/"
+	rm -rf "$dir/.git/objects/info/commit-graph" "$dir/.git/objects/info/commit-graphs"
+	case $state in
+	file) git -C "$dir" commit-graph write --reachable --no-progress ;;
+	chain)
+		# History as a clone that fetched now and then saw it: a layer for
+		# the commits made before the 70th, 90th and 97th percentile of
+		# commit dates, then one for the rest. --split lets git merge a
+		# layer into the one below when it grows past half of it.
+		git -C "$dir" rev-list --all --no-commit-header --format='%ct %H' | sort -n >"$work/dates"
+		n=$(wc -l <"$work/dates")
+		for pct in 70 90 97; do
+			head -n $((n * pct / 100)) "$work/dates" | cut -d' ' -f2 |
+				git -C "$dir" commit-graph write --split --stdin-commits --no-progress
+		done
+		git -C "$dir" commit-graph write --reachable --split --no-progress
+		;;
+	esac
+}
+
+describe_state() { # DIR -> "n commits in the graph, k layers"
+	local dir=$1/.git/objects/info
+	if [ -f "$dir/commit-graph" ]; then
+		echo "one file"
+	elif [ -f "$dir/commit-graphs/commit-graph-chain" ]; then
+		echo "$(wc -l <"$dir/commit-graphs/commit-graph-chain") layers"
+	else
+		echo "none"
+	fi
+}
+
+# measure NAME COMMAND... -> "median min max cpu" in ms (cpu: mean user + system).
+# Commands run without a shell (hyperfine -N): no shell start-up to subtract.
+measure() {
+	local name=$1 json=$work/hyperfine-$1.json
+	shift
+	hyperfine -N --style none --ignore-failure --runs "$runs" --warmup 3 --export-json "$json" "$(printf '%q ' "$@")" >/dev/null 2>&1
+	awk -F': *' '/"(median|min|max|user|system)":/ { gsub(/[ ,"]/, "", $2); gsub(/[ "]/, "", $1); v[$1] = $2 * 1000 }
+		END { printf "%.1f %.1f %.1f %.1f\n", v["median"], v["min"], v["max"], v["user"] + v["system"] }' "$json"
+}
+sum() { awk -v a="$1" -v b="$2" -v c="$3" 'BEGIN { print a + b + c }'; }
+fmt_ms() { awk -v v="$1" 'BEGIN { if (v >= 1000) printf "%.2f s", v / 1000; else if (v >= 100) printf "%.0f ms", v; else printf "%.1f ms", v }'; }
+span() { printf '%s (%s – %s)' "$(fmt_ms "$1")" "$(fmt_ms "$2")" "$(fmt_ms "$3")"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a / b }'; }
+met() { if awk "BEGIN { exit !($1) }"; then echo yes; else echo "**no**"; fi; }
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+rows=() notes_rows=() same=yes
+for state in none file chain; do
+	dir=$work/$state
+	log "$state: preparing $dir"
+	make_state "$dir" "$state"
+	what=$(describe_state "$dir")
+	set +e
+	"$pl" validate "$id" --repo "$dir" --format json >"$work/findings-$state.json" 2>"$work/findings-$state.err"
+	rc=$?
+	set -e
+	if [ "$state" != none ] && ! cmp -s "$work/findings-none.json" "$work/findings-$state.json"; then
+		same=no
+	fi
+	log "$state ($what): timing validate $id and git, $runs runs each"
+	read -r pm pmin pmax pcpu < <(measure "$state-validate" "$pl" validate "$id" --repo "$dir" --format json)
+	# The trio: three processes, timed one by one and added up.
+	read -r am amin amax acpu < <(measure "$state-rev-parse" git -C "$dir" rev-parse -q --verify "refs/tags/$base^{commit}" "$branch^{commit}")
+	read -r bm bmin bmax bcpu < <(measure "$state-merge-base" git -C "$dir" merge-base --is-ancestor "refs/tags/$base" "$branch")
+	read -r cm cmin cmax ccpu < <(measure "$state-diff" git -C "$dir" diff --binary --full-index "refs/tags/$base" "$branch" -- . ':(exclude)patches')
+	tm=$(sum "$am" "$bm" "$cm") tmin=$(sum "$amin" "$bmin" "$cmin") tmax=$(sum "$amax" "$bmax" "$cmax") tcpu=$(sum "$acpu" "$bcpu" "$ccpu")
+	read -r gm gmin gmax gcpu < <(measure "$state-git-validate" bash "$root/bench/validate/git-validate.sh" "$dir" "$id")
+	rows+=("| $state ($what) | $(span "$pm" "$pmin" "$pmax"), CPU $(fmt_ms "$pcpu") | $(span "$tm" "$tmin" "$tmax"), CPU $(fmt_ms "$tcpu") | $(ratio "$pm" "$tm") | $(met "$pm <= 2 * $tm") | $(fmt_ms "$gm") | $(ratio "$pm" "$gm") | $rc |")
+	if [ -n "$notes" ]; then
+		from=${notes%%..*} to=${notes##*..}
+		"$pl" notes --from "$from" --to "$to" --repo "$dir" >"$work/notes-$state.md" 2>/dev/null || true
+		if [ "$state" != none ] && ! cmp -s "$work/notes-none.md" "$work/notes-$state.md"; then
+			same=no
+		fi
+		read -r nm nmin nmax ncpu < <(measure "$state-notes" "$pl" notes --from "$from" --to "$to" --repo "$dir")
+		read -r lm lmin lmax lcpu < <(measure "$state-log" git -C "$dir" log --oneline "$from..$to")
+		notes_rows+=("| $state ($what) | $(span "$nm" "$nmin" "$nmax") | $(span "$lm" "$lmin" "$lmax") | $(ratio "$nm" "$lm") | $(met "$nm <= 2 * $lm") |")
+	fi
+done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+commits=$(git -C "$repo" rev-list --count "$main")
+all=$(git -C "$repo" rev-list --count --all)
+range=$(git -C "$repo" rev-list --count "refs/tags/$base..$branch")
+first=$(git -C "$repo" log --format=%ct "refs/tags/$base..$branch" | sort -n | head -n 1)
+newer=$(git -C "$repo" log --format=%ct "$main" | awk -v t=$((first - 86400)) '$1 >= t' | wc -l)
+section=$work/section.md
+{
+	echo "### ${title:-$label}"
+	echo
+	[ -z "$about" ] || { echo "$about"; echo; }
+	echo "\`bash bench/validate/graphs.sh$([ "$label" = generated ] || echo " --label $label") …\` on $(date -u +%Y-%m-%d): $all commits in the"
+	echo "repository, $commits on \`$main\`; \`validate $id\` (base \`$base\`, $range commits on the branch; $newer commits"
+	echo "of \`$main\` are newer than the branch's first commit less a day of clock skew: what a walk without a commit-graph reads)."
+	echo "Median (min – max) of $runs runs with hyperfine $(hyperfine --version | cut -d' ' -f2) (\`-N\`: no shell), CPU is user + system;"
+	echo "the trio is \`git rev-parse\`, \`git merge-base --is-ancestor\` and \`git diff --binary --full-index\` of the"
+	echo "range, timed one by one and added up; git-validate.sh asks git every question validate asks, one process a question."
+	echo
+	echo "| commit-graph | \`patchline validate $id\` | git trio | / trio | ≤ 2× trio | git-validate.sh | / git-validate.sh | exit |"
+	echo "|---|---|---|---|---|---|---|---|"
+	printf '%s\n' "${rows[@]}"
+	if [ -n "$notes" ]; then
+		echo
+		echo "| commit-graph | \`patchline notes --from $from --to $to\` | \`git log --oneline $from..$to\` | / git log | ≤ 2× git log |"
+		echo "|---|---|---|---|---|"
+		printf '%s\n' "${notes_rows[@]}"
+	fi
+	echo
+	echo "Same findings$([ -n "$notes" ] && echo " and notes") in the three states: $same."
+	echo "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -h | awk '/^Mem:/ { print $2 }') RAM,"
+	echo "$(go version | cut -d' ' -f3-), $(git --version); load average $load_before before, $load_after after."
+} >"$section"
+echo
+cat "$section"
+
+if [ $docs = yes ]; then
+	doc=$root/docs/benchmarks.md
+	begin="<!-- graphs-$label:begin -->" end="<!-- graphs-$label:end -->"
+	if grep -qF "$begin" "$doc"; then
+		awk -v f="$section" -v b="$begin" -v e="$end" '
+			$0 == b { print; while ((getline l < f) > 0) print l; skip = 1; next }
+			$0 == e { skip = 0 }
+			!skip { print }' "$doc" >"$doc.tmp"
+		mv "$doc.tmp" "$doc"
+	else
+		{ echo; echo "$begin"; cat "$section"; echo "$end"; } >>"$doc"
+	fi
+	log "wrote the $label block of docs/benchmarks.md"
+fi
+[ $same = yes ] || { log "validate's findings differ between the states: see $work"; exit 1; }
