@@ -25,7 +25,7 @@ import (
 // cmdMkBundle writes a bundle by hand, as an attacker holding a signing key
 // or a test that needs one without building a product would:
 //
-//	mkbundle [-patch ID] [-platform OS/ARCH] [-pattern RE] OUT BASE TARGET OLDDIR NEWDIR
+//	mkbundle [-patch ID] [-platform OS/ARCH] [-pattern RE] [-raw] [-check CMD [-check-timeout S] [-check-retries N]] OUT BASE TARGET OLDDIR NEWDIR
 //
 // It takes the tree OLDDIR (release BASE) to NEWDIR (release TARGET), every
 // changed file whole and zstd-compressed. A release's commit is the SHA-1
@@ -38,6 +38,9 @@ func cmdMkBundle(ts *testscript.TestScript, neg bool, args []string) {
 	platform := fl.String("platform", runtime.GOOS+"/"+runtime.GOARCH, "platform")
 	pattern := fl.String("pattern", "", "the product's release tag pattern")
 	raw := fl.Bool("raw", false, "write the metadata as given, unchecked, as a forger would")
+	check := fl.String("check", "", "the health check the bundle carries")
+	checkTimeout := fl.Int64("check-timeout", 0, "its timeout in seconds")
+	checkRetries := fl.Int("check-retries", 0, "its attempts")
 	if err := fl.Parse(args); err != nil || fl.NArg() != 5 {
 		ts.Fatalf("usage: mkbundle [-patch ID] [-platform OS/ARCH] [-pattern RE] [-raw] OUT BASE TARGET OLDDIR NEWDIR")
 	}
@@ -81,6 +84,9 @@ func cmdMkBundle(ts *testscript.TestScript, neg bool, args []string) {
 		Base: ref(base), Target: ref(target), Source: ref(target).Commit,
 		Builder: bundle.Builder{Name: "go", Version: runtime.Version()},
 		Created: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), Files: files, TagPattern: *pattern,
+	}
+	if *check != "" {
+		meta.HealthCheck = &bundle.HealthCheck{Command: *check, Timeout: *checkTimeout, Retries: *checkRetries}
 	}
 	if *raw {
 		ts.Check(os.WriteFile(out, writeRaw(ts, meta, payloads), 0o644))

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/patchline/patchline/internal/bundle"
 	"github.com/patchline/patchline/internal/install"
+	"github.com/patchline/patchline/internal/textsafe"
 )
 
 // InstallFlags is the --to flag of the commands that work on an installed product.
@@ -35,6 +37,31 @@ type ApplyOptions struct {
 	Recover bool
 	// InsecureSkipVerify installs a bundle without checking its signature.
 	InsecureSkipVerify bool
+	// DryRun makes every check and prints the plan; nothing is written.
+	DryRun bool
+	// Check overrides the bundle's health check.
+	Check string
+	Stage StageFlags
+}
+
+// StageFlags say where an apply happens and who makes it, for the receipt.
+type StageFlags struct {
+	Env, Site, Operator string
+}
+
+// AddFlags registers --env, --site and --operator.
+func (s *StageFlags) AddFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&s.Env, "env", "", "the install's stage: test, staging or production (default: site.toml's)")
+	cmd.Flags().StringVar(&s.Site, "site", "", "the customer site, recorded in the receipt (default: site.toml's)")
+	cmd.Flags().StringVar(&s.Operator, "operator", "", "who applies it, recorded in the receipt (default: site.toml's)")
+}
+
+func (s *StageFlags) check() error {
+	switch s.Env {
+	case "", "test", "staging", "production":
+		return nil
+	}
+	return usageError("--env %q: one of test, staging or production", s.Env)
 }
 
 // NewCmdApply builds `patchline apply`.
@@ -56,13 +83,26 @@ An unsigned bundle, or one whose signature does not verify, is refused
 unless --insecure-skip-verify is given, which installs it unverified and
 says so.
 
+After the swap it runs the product's health check ([install] check, carried
+in the signed bundle, or --check): when it still fails after its retries,
+apply rolls the patch back byte for byte by itself and exits 7. The check's
+outcome and its last output lines are kept in the receipt.
+
+--dry-run makes every check (signature, base release and files, platform,
+replay and downgrade, room for the rebuilt files, a writable root on one
+file system) and prints the plan, writing nothing; it exits as apply would.
+
 Exit status: 3 when the bundle is unsigned, its signature does not verify,
 or it is damaged or tampered with; 4 when the installed files are not the
-bundle's base (or it is a replay, a downgrade or another platform); 6 when
-an interrupted apply must be recovered first.`,
+bundle's base (or it is a replay, a downgrade or another platform, or there
+is no room); 6 when an interrupted apply must be recovered first; 7 when
+it was applied, failed its health check and was rolled back.`,
 		Example: `  patchline apply PL-2026-0007_v2026.3.0_linux-amd64.plb --to /opt/inventory --key cosign.pub
   PATCHLINE_KEY=/etc/patchline/cosign.pub patchline apply PL-2026-0007_v2026.3.0_linux-amd64.plb --to /opt/inventory
   patchline apply app.plb --to /opt/inventory --key cosign.pub --bundle app.plb.sigstore.json
+  patchline apply PL-2026-0007_v2026.3.0_linux-amd64.plb --to /opt/inventory --dry-run
+  patchline apply app.plb --to /opt/inventory --env test --site acme-berlin --operator dana
+  patchline apply app.plb --to /opt/inventory --check 'bin/inventory --self-test'
   patchline apply --recover --to /opt/inventory     # after a crash or power loss`,
 		Args: argsUsage(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -74,6 +114,12 @@ an interrupted apply must be recovered first.`,
 			}
 			if opts.InsecureSkipVerify && (opts.Verify.Key != "" || opts.Verify.Signature != "" || opts.Verify.SigstoreBundle != "") {
 				return usageError("--insecure-skip-verify checks no signature: drop it, or drop --key, --signature and --bundle")
+			}
+			if opts.Recover && opts.DryRun {
+				return usageError("--dry-run goes with a BUNDLE, not --recover")
+			}
+			if err := opts.Stage.check(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
@@ -87,11 +133,15 @@ an interrupted apply must be recovered first.`,
 	cmd.Flags().BoolVar(&opts.Recover, "recover", false, "finish or undo an interrupted apply or rollback")
 	opts.Verify.AddFlags(cmd)
 	cmd.Flags().BoolVar(&opts.InsecureSkipVerify, "insecure-skip-verify", false, "install without checking the signature (prints a warning)")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "make every check and print the plan; write nothing")
+	cmd.Flags().StringVar(&opts.Check, "check", "", "the health check to run after the swap, instead of the bundle's")
+	opts.Stage.AddFlags(cmd)
 	return cmd
 }
 
 func runApply(opts *ApplyOptions) error {
-	iopts := install.Options{Root: opts.Install.Root, Force: opts.Force, Now: opts.Now, Log: opts.IO.ErrOut}
+	iopts := install.Options{Root: opts.Install.Root, Force: opts.Force, Now: opts.Now, Log: opts.IO.ErrOut,
+		CheckCommand: opts.Check, Env: opts.Stage.Env, Site: opts.Stage.Site, Operator: opts.Stage.Operator}
 	if opts.Recover {
 		msg, err := install.Recover(iopts)
 		if err != nil {
@@ -128,7 +178,25 @@ func runApply(opts *ApplyOptions) error {
 	if digest != "" && b.Digest != digest {
 		return fmt.Errorf("%w: %s changed while it was read", bundle.ErrCorrupt, opts.Bundle)
 	}
+	if opts.DryRun {
+		plan, err := install.DryRun(b, iopts)
+		if err != nil {
+			return err
+		}
+		if opts.JSON {
+			return writeJSON(opts.IO, plan)
+		}
+		return writePlan(opts.IO, plan, opts.Install.Root)
+	}
 	rc, err := install.Apply(b, iopts)
+	if errors.Is(err, install.ErrHealthCheck) && rc != nil {
+		if opts.JSON {
+			if werr := writeJSON(opts.IO, rc); werr != nil {
+				return werr
+			}
+		}
+		return err
+	}
 	if err != nil {
 		return err
 	}
@@ -136,6 +204,35 @@ func runApply(opts *ApplyOptions) error {
 		return writeJSON(opts.IO, rc)
 	}
 	fmt.Fprintf(opts.IO.Out, "applied %s to %s: %s -> %s, %d files\n", rc.Patch, opts.Install.Root, rc.Base.Tag, rc.Target.Tag, len(rc.Files))
+	if n := len(rc.Checks); n > 0 {
+		fmt.Fprintf(opts.IO.Out, "health check passed (attempt %d)\n", rc.Checks[n-1].Attempts)
+	}
+	return nil
+}
+
+// writePlan prints what an apply would do.
+func writePlan(io *IOStreams, p *install.Plan, root string) error {
+	tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "dry run: %s would take %s from %s to %s, %d files:\n", p.Patch, root, p.Base.Tag, p.Target.Tag, len(p.Files))
+	for _, f := range p.Files {
+		size := ""
+		if f.Op != "delete" {
+			size = fmt.Sprintf("%d bytes", f.Size)
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", f.Op, textsafe.Line(f.Path), size)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	free := "unknown"
+	if p.Room.Free >= 0 {
+		free = fmt.Sprintf("%d bytes", p.Room.Free)
+	}
+	fmt.Fprintf(io.Out, "staging: %d bytes needed, %s free\n", p.Room.Staging, free)
+	if p.HealthCheck != nil {
+		fmt.Fprintf(io.Out, "health check after the swap: %s\n", textsafe.Line(p.HealthCheck.Command))
+	}
+	fmt.Fprintln(io.Out, "every check passed; nothing was written")
 	return nil
 }
 

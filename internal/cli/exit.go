@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"syscall"
 
+	"github.com/patchline/patchline/internal/artifact"
 	"github.com/patchline/patchline/internal/bundle"
 	"github.com/patchline/patchline/internal/config"
 	"github.com/patchline/patchline/internal/delta"
@@ -27,6 +28,7 @@ const (
 	ExitPrecondition = 4 // installed files are not the base, downgrade, replay, platform
 	ExitConflict     = 5 // a diff does not apply
 	ExitInterrupted  = 6 // an interrupted apply was found
+	ExitRolledBack   = 7 // applied, failed its health check, and rolled back by itself
 )
 
 // exitError carries an explicit exit code. A silent one has already told the
@@ -87,12 +89,18 @@ func ExitCode(err error) int {
 		return ExitUsage
 	case errors.Is(err, install.ErrInterrupted):
 		return ExitInterrupted
+	case errors.Is(err, install.ErrHealthCheck):
+		return ExitRolledBack
+	case errors.Is(err, install.ErrUnhealthy):
+		return ExitFindings
 	case errors.Is(err, install.ErrUnsafeState):
 		return ExitVerification
 	case errors.Is(err, install.ErrBadArgument):
 		return ExitUsage
 	case errors.Is(err, install.ErrPrecondition), errors.Is(err, delta.ErrMismatch):
 		return ExitPrecondition
+	case errors.Is(err, artifact.ErrMismatch):
+		return ExitPrecondition // a rebuilt release that is not its record
 	case errors.Is(err, install.ErrVerification), errors.Is(err, bundle.ErrCorrupt), errors.Is(err, delta.ErrCorrupt):
 		return ExitVerification
 	case errors.Is(err, sign.ErrInvalidSignature), errors.Is(err, sign.ErrUnsigned):

@@ -10,6 +10,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -54,6 +55,9 @@ func Apply(b *bundle.Bundle, opts Options) (*Receipt, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, err := in.checkRoom(b, j); err != nil {
+		return nil, err
+	}
 	in.logf("rebuilding %d files in staging", countSources(j))
 	if err := in.stage(b, j); err != nil {
 		in.discardStaging(m.Patch)
@@ -74,7 +78,79 @@ func Apply(b *bundle.Bundle, opts Options) (*Receipt, error) {
 		return nil, fmt.Errorf("apply %s: %w (the old release is installed as before)", m.Patch, err)
 	}
 	in.logf("applied %s: %s -> %s", m.Patch, describe(m.Base), describe(m.Target))
-	return &j.Receipt, nil
+	rec := j.Receipt
+	if err := in.afterSwap(&rec, effectiveCheck(in.opts.CheckCommand, m.HealthCheck)); err != nil {
+		return &rec, err
+	}
+	return &rec, nil
+}
+
+// DryRun makes every check Apply makes (platform, state, release, files,
+// prerequisites, room and file systems) and returns the plan, writing
+// nothing: no lock, no state directory, no receipt.
+func DryRun(b *bundle.Bundle, opts Options) (*Plan, error) {
+	opts.dryRun = true
+	in, err := newInstaller(opts)
+	if err != nil {
+		return nil, err
+	}
+	m := &b.Meta
+	if m.Platform != in.platform() {
+		return nil, fmt.Errorf("%w: the bundle is for %s, this system is %s; use the bundle %s", ErrPrecondition, m.Platform, in.platform(), bundle.FileName(m.Patch, m.Base.Tag, in.platform()))
+	}
+	if err := checkStateDir(in.dir); err != nil {
+		return nil, err
+	}
+	if ok, _ := exists(in.dir); ok {
+		if err := in.checkStateTree(); err != nil {
+			return nil, err
+		}
+	}
+	inv, err := Read(in.root)
+	if err != nil {
+		return nil, err
+	}
+	if inv.Interrupted != nil {
+		return nil, fmt.Errorf("%w: the %s of %s started at %s did not finish: run `patchline apply --recover` to finish it, or `patchline rollback %s` to undo it",
+			ErrInterrupted, inv.Interrupted.Kind, inv.Interrupted.Patch, inv.Interrupted.Started.Format(time.RFC3339), inv.Interrupted.Patch)
+	}
+	j, err := in.plan(b)
+	if err != nil {
+		return nil, err
+	}
+	room, err := in.checkRoom(b, j)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{Patch: m.Patch, Platform: m.Platform, Base: m.Base, Target: m.Target, Room: room, Receipt: j.Receipt}
+	sizes := make(map[string]int64, len(m.Files))
+	for _, f := range m.Files {
+		sizes[f.Path] = f.Size
+	}
+	for _, f := range j.Receipt.Files {
+		p.Files = append(p.Files, PlannedFile{Path: f.Path, Op: f.Op, Size: sizes[f.Path]})
+	}
+	p.HealthCheck = effectiveCheck(in.opts.CheckCommand, m.HealthCheck)
+	return p, nil
+}
+
+// Plan is what an apply would do.
+type Plan struct {
+	Patch       string              `json:"patch"`
+	Platform    string              `json:"platform"`
+	Base        bundle.Ref          `json:"base"`
+	Target      bundle.Ref          `json:"target"`
+	Files       []PlannedFile       `json:"files"`
+	Room        Room                `json:"room"`
+	HealthCheck *bundle.HealthCheck `json:"health_check,omitempty"`
+	Receipt     Receipt             `json:"receipt"` // what apply would record
+}
+
+// PlannedFile is one file an apply would change.
+type PlannedFile struct {
+	Path string `json:"path"`
+	Op   string `json:"op"`
+	Size int64  `json:"size,omitempty"` // of the new file
 }
 
 // A patch id names directories and files under .patchline: bundle.PatchID
@@ -134,7 +210,16 @@ func (in *installer) plan(b *bundle.Bundle) (*journal, error) {
 	}
 	j := &journal{Kind: kindApply, Patch: m.Patch, Started: in.now(), Release: next, PrevReceipt: prev, PrevRelease: installed,
 		RemoveAfter: []string{stagingDir + "/" + m.Patch, trashDir + "/" + m.Patch}}
-	rec := Receipt{Patch: m.Patch, Platform: m.Platform, BundleDigest: b.Digest, Base: m.Base, Target: m.Target, AppliedAt: j.Started, Forced: force}
+	rec := Receipt{Patch: m.Patch, Platform: m.Platform, BundleDigest: b.Digest, Base: m.Base, Target: m.Target, AppliedAt: j.Started, Forced: force,
+		Env: in.opts.Env, Site: in.opts.Site, Operator: in.opts.Operator, Host: in.opts.Host}
+	if rec.Host == "" {
+		rec.Host, _ = os.Hostname()
+	}
+	for _, f := range []struct{ name, value string }{{"--env", rec.Env}, {"--site", rec.Site}, {"--operator", rec.Operator}, {"host name", rec.Host}} {
+		if err := checkName(f.name, f.value); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadArgument, err)
+		}
+	}
 	made := map[string]bool{}
 	for i, f := range m.Files {
 		for _, d := range dirsOf(f.Path) {

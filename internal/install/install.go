@@ -83,6 +83,16 @@ type Options struct {
 	// Tests set it to install bundles built for another platform.
 	Platform string
 
+	// DryRun: DryRun's checks only (set by DryRun itself).
+	dryRun bool
+	// CheckCommand overrides the bundle's health check (apply --check).
+	CheckCommand string
+	// Sleep waits between health check attempts; nil: time.Sleep.
+	Sleep func(time.Duration)
+	// Env, Site, Operator and Host are recorded in the receipt; empty
+	// values are taken from .patchline/site.toml and the host name.
+	Env, Site, Operator, Host string
+
 	// fault, when set, is asked before every change patchline makes to the
 	// file system and may fail it, so tests can inject ENOSPC or EROFS
 	// without package globals.
@@ -110,6 +120,61 @@ type Receipt struct {
 	// CreatedDirs are the directories apply made for new files, parents
 	// first; rollback removes them again when they are empty.
 	CreatedDirs []string `json:"created_dirs,omitempty"`
+
+	// Who applied it, where: --env, --site, --operator (defaults from
+	// .patchline/site.toml) and the host name.
+	Env      string `json:"env,omitempty"`
+	Site     string `json:"site,omitempty"`
+	Operator string `json:"operator,omitempty"`
+	Host     string `json:"host,omitempty"`
+	// HealthCheck is the check that ran after the swap (the bundle's, or
+	// --check), which `patchline check` runs again.
+	HealthCheck *bundle.HealthCheck `json:"health_check,omitempty"`
+	// Checks are its outcomes, oldest first.
+	Checks []CheckOutcome `json:"checks,omitempty"`
+	// AutoRolledBack: the health check failed and apply rolled the patch
+	// back by itself.
+	AutoRolledBack bool `json:"auto_rolled_back,omitempty"`
+	// Confirmations are the customer's, recorded with `patchline confirm`.
+	Confirmations []Confirmation `json:"confirmations,omitempty"`
+	// Freeze is set when the apply fell in a freeze window and went ahead.
+	Freeze *FreezeOverride `json:"freeze,omitempty"`
+	// Evidence is the test install a production apply relied on.
+	Evidence *Evidence `json:"evidence,omitempty"`
+}
+
+// CheckOutcome is one run of the health check.
+type CheckOutcome struct {
+	At       time.Time `json:"at"`
+	OK       bool      `json:"ok"`
+	Attempts int       `json:"attempts"`
+	ExitCode int       `json:"exit_code"`        // of the last attempt; -1 when it timed out or could not start
+	Output   string    `json:"output,omitempty"` // the last lines of the last attempt
+}
+
+// Confirmation is the customer's word that the patch resolved the issue.
+type Confirmation struct {
+	By   string    `json:"by"`
+	At   time.Time `json:"at"`
+	Note string    `json:"note,omitempty"`
+}
+
+// FreezeOverride records an apply inside a freeze window.
+type FreezeOverride struct {
+	Window string    `json:"window"`
+	Until  time.Time `json:"until"`
+	// Emergency: the patch's urgency let it through; else Reason is the
+	// --override-freeze reason.
+	Emergency bool   `json:"emergency,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+// Evidence names the healthy test install a production apply relied on.
+type Evidence struct {
+	Site     string    `json:"site,omitempty"`
+	Env      string    `json:"env"`
+	Host     string    `json:"host,omitempty"`
+	Exported time.Time `json:"exported"`
 }
 
 // ReceiptFile is one file a patch changed.

@@ -40,10 +40,15 @@ func Rollback(id string, opts Options) (*Receipt, error) {
 	if j != nil {
 		return in.rollbackInterrupted(id, j)
 	}
+	return in.rollbackLocked(id)
+}
+
+// rollbackLocked is Rollback with the lock held and no journal.
+func (in *installer) rollbackLocked(id string) (*Receipt, error) {
 	if _, err := in.sweep(); err != nil {
 		return nil, err
 	}
-	j, err = in.planRollback(id)
+	j, err := in.planRollback(id)
 	if err != nil {
 		return nil, err
 	}

@@ -13,9 +13,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/patchline/patchline/internal/bundle"
 	"github.com/patchline/patchline/internal/release"
+	"github.com/patchline/patchline/internal/textsafe"
 )
 
 // Everything under .patchline is read back as untrusted input: the install
@@ -266,7 +268,43 @@ func (r *Receipt) check() error {
 			return fmt.Errorf("%s: mode %o or base mode %o is not a permission", f.Path, f.Mode, f.BaseMode)
 		}
 	}
-	return checkPaths("created_dirs", r.CreatedDirs)
+	if err := checkPaths("created_dirs", r.CreatedDirs); err != nil {
+		return err
+	}
+	for _, f := range []struct{ name, value string }{{"env", r.Env}, {"site", r.Site}, {"operator", r.Operator}, {"host", r.Host}} {
+		if err := checkName(f.name, f.value); err != nil {
+			return err
+		}
+	}
+	if hc := r.HealthCheck; hc != nil {
+		if err := checkText("health_check.command", hc.Command, maxNote, false); err != nil {
+			return err
+		}
+	}
+	if len(r.Checks) > 1000 || len(r.Confirmations) > 1000 {
+		return errors.New("more than 1000 checks or confirmations")
+	}
+	for _, c := range r.Checks {
+		if len(c.Output) > 2*maxCheckOutput {
+			return errors.New("a check's output is over its bound")
+		}
+	}
+	for _, c := range r.Confirmations {
+		if err := errors.Join(checkName("confirmations.by", c.By), checkText("confirmations.note", c.Note, maxNote, true)); err != nil {
+			return err
+		}
+	}
+	if f := r.Freeze; f != nil {
+		if err := errors.Join(checkName("freeze.window", f.Window), checkText("freeze.reason", f.Reason, maxNote, true)); err != nil {
+			return err
+		}
+	}
+	if e := r.Evidence; e != nil {
+		if err := errors.Join(checkName("evidence.site", e.Site), checkName("evidence.env", e.Env), checkName("evidence.host", e.Host)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func checkPaths(field string, paths []string) error {
@@ -374,6 +412,33 @@ func (j *journal) check() error {
 		if err := r.check(); err != nil {
 			return fmt.Errorf("release: %v", err)
 		}
+	}
+	return nil
+}
+
+// Bounds on what a receipt records about people and places.
+const (
+	maxName = 256
+	maxNote = 4 << 10
+)
+
+// checkName refuses a name (site, operator, who confirmed) that is too long
+// or holds control characters: receipts are printed on terminals.
+func checkName(field, s string) error {
+	return checkText(field, s, maxName, false)
+}
+
+// checkText refuses text over limit bytes, not UTF-8, or with control
+// characters (newlines and tabs allowed when multiline).
+func checkText(field, s string, limit int, multiline bool) error {
+	if len(s) > limit {
+		return fmt.Errorf("%s: %d bytes, at most %d", field, len(s), limit)
+	}
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%s: not UTF-8", field)
+	}
+	if _, r, bad := textsafe.FindControl(s, multiline); bad {
+		return fmt.Errorf("%s: control character %s", field, textsafe.Describe(r))
 	}
 	return nil
 }
