@@ -31,6 +31,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/patchline/patchline/internal/release"
 )
@@ -234,6 +235,9 @@ func (m *Meta) Check() error {
 	if err := m.checkReleases(); err != nil {
 		return fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
+	if err := m.checkPatchInfo(); err != nil {
+		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
 	if len(m.Files) > MaxFiles {
 		return fmt.Errorf("%w: %d files, at most %d", ErrCorrupt, len(m.Files), MaxFiles)
 	}
@@ -286,6 +290,47 @@ func (m *Meta) Check() error {
 		default:
 			return bad("unknown op %q", f.Op)
 		}
+	}
+	return nil
+}
+
+// Bounds of what a bundle says about its patch.
+const (
+	MaxPatchList = 10_000  // ids in requires or includes
+	MaxGuideSize = 1 << 20 // the installation guide, in bytes
+)
+
+// checkPatchInfo checks urgency, the prerequisites, the patches a
+// cumulative bundle includes and the installation guide.
+func (m *Meta) checkPatchInfo() error {
+	switch m.Urgency {
+	case "", "emergency", "scheduled":
+	default:
+		return fmt.Errorf("urgency %q is neither emergency nor scheduled", m.Urgency)
+	}
+	for _, l := range []struct {
+		name string
+		ids  []string
+	}{{"requires", m.Requires}, {"includes", m.Includes}} {
+		if len(l.ids) > MaxPatchList {
+			return fmt.Errorf("%s lists %d patches, at most %d", l.name, len(l.ids), MaxPatchList)
+		}
+		seen := make(map[string]bool, len(l.ids))
+		for _, id := range l.ids {
+			if !PatchID.MatchString(id) {
+				return fmt.Errorf("%s: patch id %q is not valid", l.name, id)
+			}
+			if seen[id] {
+				return fmt.Errorf("%s lists %s twice", l.name, id)
+			}
+			seen[id] = true
+		}
+	}
+	if len(m.Guide) > MaxGuideSize {
+		return fmt.Errorf("installation guide of %d bytes, at most %d", len(m.Guide), MaxGuideSize)
+	}
+	if !utf8.ValidString(m.Guide) {
+		return errors.New("installation guide is not valid UTF-8")
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -110,6 +112,17 @@ func TestRefusedMeta(t *testing.T) {
 		{"unknown op", func(m *Meta) { m.Files[0].Op = "link" }, "unknown op"},
 		{"delta for a new file", func(m *Meta) { m.Files[1].Encoding = EncodingDelta }, "cannot be a delta"},
 		{"no patch", func(m *Meta) { m.Patch = "" }, "required"},
+		{"unknown urgency", func(m *Meta) { m.Urgency = "whenever" }, "urgency"},
+		{"bad required id", func(m *Meta) { m.Requires = []string{"../PL-2026-0001"} }, "requires: patch id"},
+		{"required twice", func(m *Meta) { m.Requires = []string{"PL-2026-0002", "PL-2026-0002"} }, "twice"},
+		{"included twice", func(m *Meta) { m.Includes = []string{"PL-2026-0001", "PL-2026-0001"} }, "twice"},
+		{"too many included", func(m *Meta) {
+			for i := range MaxPatchList + 1 {
+				m.Includes = append(m.Includes, fmt.Sprintf("PL-2026-%05d", i))
+			}
+		}, "at most"},
+		{"guide too large", func(m *Meta) { m.Guide = strings.Repeat("x", MaxGuideSize+1) }, "at most"},
+		{"guide not UTF-8", func(m *Meta) { m.Guide = "# Guide\n\xff" }, "UTF-8"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,6 +134,25 @@ func TestRefusedMeta(t *testing.T) {
 				t.Errorf("Write error = %v, want ErrCorrupt mentioning %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestPatchInfoRoundTrip: what a bundle says about its patch reads back.
+func TestPatchInfoRoundTrip(t *testing.T) {
+	t.Parallel()
+	m, payloads := sample()
+	m.Urgency = "emergency"
+	m.Requires = []string{"PL-2026-0003"}
+	m.Includes = []string{"PL-2026-0001", "PL-2026-0003"}
+	m.Guide = "# Installation guide\n\nÜmlauts ✓\n"
+	data, _ := write(t, m, payloads)
+	b, err := Read(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Meta.Urgency != m.Urgency || !slices.Equal(b.Meta.Requires, m.Requires) || !slices.Equal(b.Meta.Includes, m.Includes) || b.Meta.Guide != m.Guide {
+		t.Errorf("read back %q %q %q %q, want %q %q %q %q", b.Meta.Urgency, b.Meta.Requires, b.Meta.Includes, b.Meta.Guide,
+			m.Urgency, m.Requires, m.Includes, m.Guide)
 	}
 }
 

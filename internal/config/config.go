@@ -18,6 +18,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/patchline/patchline/internal/manifest"
+	"github.com/patchline/patchline/internal/rollout"
 )
 
 // FileName is the config's name at the repository root.
@@ -63,6 +64,8 @@ type Config struct {
 	SLA     map[string]string   `toml:"sla"` // severity -> duration: "48h", "5d", "2w"
 	Sign    Sign                `toml:"sign"`
 	Rollup  Rollup              `toml:"rollup"`
+	Install Install             `toml:"install"`
+	Rollout Rollout             `toml:"rollout"`
 
 	// Compiled by Decode; recompiled on use when the strings change.
 	tags, quarterly *regexp.Regexp
@@ -124,6 +127,65 @@ func (c *Config) TestGlobs() []string {
 	return c.Rollup.Tests
 }
 
+// Install is [install]: the product's health check, carried in the signed
+// bundle and run in the install root after a patch is swapped in.
+type Install struct {
+	Check        string `toml:"check"`         // a shell command; empty: no check
+	CheckTimeout string `toml:"check_timeout"` // a duration ("60s", "2m"); Decode fills in DefaultCheckTimeout
+	CheckRetries int    `toml:"check_retries"` // attempts after the first; Decode fills in DefaultCheckRetries
+}
+
+// Defaults and bounds of [install].
+const (
+	DefaultCheckTimeout = "60s"
+	DefaultCheckRetries = 3
+	MaxCheckTimeout     = time.Hour
+	MaxCheckRetries     = 10
+	MaxCheckLen         = 4096
+)
+
+// CheckTimeout is how long one run of the health check may take:
+// [install] check_timeout, or 60s when it is unset or invalid.
+func (c *Config) CheckTimeout() time.Duration {
+	d, err := ParseDuration(c.Install.CheckTimeout)
+	if err != nil || d < time.Second || d > MaxCheckTimeout {
+		d, _ = ParseDuration(DefaultCheckTimeout)
+	}
+	return d
+}
+
+// CheckRetries is how often a failed health check is run again before
+// the patch is rolled back: [install] check_retries as Decode and Default
+// fill it in (3 when the file leaves it out), or 3 when it is out of range.
+func (c *Config) CheckRetries() int {
+	if r := c.Install.CheckRetries; r >= 0 && r <= MaxCheckRetries {
+		return r
+	}
+	return DefaultCheckRetries
+}
+
+// Rollout is [rollout].
+type Rollout struct {
+	// RequireTest: `apply --env production` needs --evidence, a record of
+	// a healthy test install of the same bundle.
+	RequireTest bool `toml:"require_test"`
+	// Freeze are freeze windows, weekly or dates, in the site's time zone
+	// (rollout.ParseWindow).
+	Freeze []string `toml:"freeze"`
+}
+
+// FreezeWindows are [rollout] freeze, parsed; Decode has refused any that
+// do not parse, and a config built in code loses them here.
+func (c *Config) FreezeWindows() []rollout.Window {
+	var ws []rollout.Window
+	for _, s := range c.Rollout.Freeze {
+		if w, err := rollout.ParseWindow(s); err == nil {
+			ws = append(ws, w)
+		}
+	}
+	return ws
+}
+
 // Sign is [sign].
 type Sign struct {
 	Key string `toml:"key"` // cosign key reference: file, env://, KMS URI
@@ -141,6 +203,7 @@ func Default(name, github string) *Config {
 		Modules: map[string][]string{"core": {"**"}},
 		Build:   Build{Builder: DefaultBuilder, Packages: []string{"."}, Platforms: []string{DefaultPlatform}},
 		QA:      QA{Approvals: DefaultApprovals},
+		Install: Install{CheckTimeout: DefaultCheckTimeout, CheckRetries: DefaultCheckRetries},
 		SLA: map[string]string{
 			manifest.SeverityCritical:  "48h",
 			manifest.SeverityImportant: "7d",

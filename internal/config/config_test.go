@@ -68,6 +68,7 @@ func validConfig() *Config {
 		QA:      QA{Reviewers: []string{"acme/qa"}, Approvals: 2},
 		SLA:     map[string]string{"critical": "48h", "important": "7d", "moderate": "30d", "low": "2w"},
 		Sign:    Sign{Key: "env://COSIGN_KEY"},
+		Install: Install{CheckTimeout: DefaultCheckTimeout, CheckRetries: DefaultCheckRetries},
 	}
 	c.compile()
 	return c
@@ -127,6 +128,7 @@ func TestDecodeDefaults(t *testing.T) {
 		IDs:     IDs{Prefix: "PL"},
 		Build:   Build{Builder: "go", Packages: []string{"."}, Platforms: []string{"linux/amd64"}},
 		QA:      QA{Approvals: 1},
+		Install: Install{CheckTimeout: "60s", CheckRetries: 3},
 	}
 	if !equal(got, want) {
 		t.Errorf("Decode filled in:\ngot  %+v\nwant %+v", got, want)
@@ -155,7 +157,7 @@ func TestDecodeProblems(t *testing.T) {
 		{"unknown key, typo", edit("qa", "approvals", "aprovals = 2"), []string{
 			f + `:27:1: PL011 config.unknown-key: unknown key "aprovals" in [qa] (hint: did you mean "approvals"?)`}},
 		{"unknown table", valid + "[deploy]\nhost = \"x\"\n", []string{
-			f + `:37:2: PL011 config.unknown-key: unknown key "deploy" (hint: known keys: project, release, ids, modules, build, qa, sla, sign, rollup)`}},
+			f + `:37:2: PL011 config.unknown-key: unknown key "deploy" (hint: known keys: project, release, ids, modules, build, qa, sla, sign, rollup, install, rollout)`}},
 		// PL012
 		{"type: signed_tags", edit("release", "signed_tags", `signed_tags = "yes"`), []string{
 			f + `:9:15: PL012 config.type: release.signed_tags must be a boolean (true or false), got string (hint: write it as signed_tags = true)`}},
@@ -469,5 +471,147 @@ func TestRollupTests(t *testing.T) {
 	}
 	if _, err := Decode(".patchline.toml", []byte("[project]\nname = \"x\"\n[rollup]\ntests = [\"[\"]\n")); err == nil {
 		t.Error("a glob that does not parse was accepted")
+	}
+}
+
+func TestDecodeInstallRollout(t *testing.T) {
+	t.Parallel()
+	src := valid + `[install]
+check = "./bin/inventory selftest --quick"
+check_timeout = "2m"
+check_retries = 0
+
+[rollout]
+require_test = true
+freeze = ["Fri 18:00-Mon 06:00", "2026-12-20..2027-01-04"]
+`
+	c, err := Decode(file, []byte(src))
+	if err != nil {
+		t.Fatalf("Decode: %v", err)
+	}
+	want := Install{Check: "./bin/inventory selftest --quick", CheckTimeout: "2m", CheckRetries: 0}
+	if c.Install != want || !c.Rollout.RequireTest {
+		t.Errorf("Decode = %+v, %+v", c.Install, c.Rollout)
+	}
+	if got := c.CheckTimeout(); got != 2*time.Minute {
+		t.Errorf("CheckTimeout() = %v, want 2m", got)
+	}
+	if got := c.CheckRetries(); got != 0 {
+		t.Errorf("CheckRetries() = %d, want 0 (set to zero, not left out)", got)
+	}
+	var windows []string
+	for _, w := range c.FreezeWindows() {
+		windows = append(windows, w.String())
+	}
+	if want := []string{"Fri 18:00-Mon 06:00", "2026-12-20..2027-01-04"}; !reflect.DeepEqual(windows, want) {
+		t.Errorf("FreezeWindows() = %q, want %q", windows, want)
+	}
+
+	// Left out: the defaults.
+	c, err = Decode(file, []byte(valid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.CheckTimeout() != time.Minute || c.CheckRetries() != 3 || c.FreezeWindows() != nil || c.Rollout.RequireTest || c.Install.Check != "" {
+		t.Errorf("defaults: CheckTimeout %v, CheckRetries %d, FreezeWindows %v, %+v", c.CheckTimeout(), c.CheckRetries(), c.FreezeWindows(), c.Rollout)
+	}
+	if d := Default("x", ""); d.CheckTimeout() != time.Minute || d.CheckRetries() != 3 {
+		t.Errorf("Default: CheckTimeout %v, CheckRetries %d", d.CheckTimeout(), d.CheckRetries())
+	}
+	literal := &Config{Install: Install{CheckTimeout: "forever", CheckRetries: 99}, Rollout: Rollout{Freeze: []string{"Sat", "bad"}}}
+	if literal.CheckTimeout() != time.Minute || literal.CheckRetries() != 3 || len(literal.FreezeWindows()) != 1 {
+		t.Errorf("literal: CheckTimeout %v, CheckRetries %d, FreezeWindows %v", literal.CheckTimeout(), literal.CheckRetries(), literal.FreezeWindows())
+	}
+}
+
+func TestDecodeInstallRolloutProblems(t *testing.T) {
+	t.Parallel()
+	const f = file
+	// valid has 36 lines: the table header is line 37, its first key line 38.
+	install := func(lines string) string { return valid + "[install]\n" + lines + "\n" }
+	rollout := func(lines string) string { return valid + "[rollout]\n" + lines + "\n" }
+	tests := []struct {
+		name string
+		src  string
+		want []string
+	}{
+		{"empty check", install(`check = " "`), []string{
+			f + `:38:9: PL014 config.bad-value: install.check is empty (hint: remove the key to use the default, or write check = "./bin/inventory selftest")`}},
+		{"check with a control character", install(`check = "selftest\u001b[2J"`), []string{
+			f + `:38:9: PL014 config.bad-value: install.check has a control character (U+001B) at character 9 (hint: write the command as plain text, e.g. check = "./bin/inventory selftest")`}},
+		{"check too long", install(`check = "` + strings.Repeat("x", MaxCheckLen+1) + `"`), []string{
+			f + `:38:9: PL014 config.bad-value: install.check is over 4096 bytes (hint: put a longer check in a script in the product and run that, e.g. check = "./bin/inventory selftest")`}},
+		{"multi-line check", install("check = '''\n./bin/inventory selftest\n./bin/inventory ping\n'''"), nil},
+		{"check not a string", install(`check = ["./bin/inventory", "selftest"]`), []string{
+			f + `:38:9: PL012 config.type: install.check must be a string, got array (hint: write it as check = "./bin/inventory selftest")`}},
+		{"timeout without a unit", install(`check_timeout = "60"`), []string{
+			f + `:38:17: PL014 config.bad-value: install.check_timeout: invalid duration "60": missing unit: use h, d or w, e.g. "48h" (hint: write a number and a unit, e.g. check_timeout = "60s" or "5m")`}},
+		{"timeout too short", install(`check_timeout = "500ms"`), []string{
+			f + `:38:17: PL014 config.bad-value: install.check_timeout "500ms" is not between 1s and 1h (hint: the time one run of the check may take, e.g. check_timeout = "60s")`}},
+		{"timeout too long", install(`check_timeout = "2h"`), []string{
+			f + `:38:17: PL014 config.bad-value: install.check_timeout "2h" is not between 1s and 1h (hint: the time one run of the check may take, e.g. check_timeout = "60s")`}},
+		{"timeout as a number", install(`check_timeout = 60`), []string{
+			f + `:38:17: PL012 config.type: install.check_timeout must be a string, got integer (hint: write it as check_timeout = "60s")`}},
+		{"negative retries", install(`check_retries = -1`), []string{
+			f + `:38:17: PL014 config.bad-value: install.check_retries must be between 0 and 10, got -1 (hint: how often a failed check runs again before the patch is rolled back, e.g. check_retries = 3)`}},
+		{"too many retries", install(`check_retries = 11`), []string{
+			f + `:38:17: PL014 config.bad-value: install.check_retries must be between 0 and 10, got 11 (hint: how often a failed check runs again before the patch is rolled back, e.g. check_retries = 3)`}},
+		{"retries as a string", install(`check_retries = "3"`), []string{
+			f + `:38:17: PL012 config.type: install.check_retries must be an integer, got string (hint: write it as check_retries = 3)`}},
+		{"unknown install key", install(`timeout = "60s"`), []string{
+			f + `:38:1: PL011 config.unknown-key: unknown key "timeout" in [install] (hint: known keys: check, check_timeout, check_retries)`}},
+		{"require_test as a string", rollout(`require_test = "yes"`), []string{
+			f + `:38:16: PL012 config.type: rollout.require_test must be a boolean (true or false), got string (hint: write it as require_test = true)`}},
+		{"freeze as a string", rollout(`freeze = "Sat-Sun"`), []string{
+			f + `:38:10: PL012 config.type: rollout.freeze must be an array of strings, got string (hint: write it as freeze = ["Fri 18:00-Mon 06:00", "2026-12-20..2027-01-04"])`}},
+		{"bad windows", rollout(`freeze = ["Fri 18:00-Mon 6", "Sat", "Sat", "", "2027-01-04..2026-12-20", "Fr-Sun"]`), []string{
+			f + `:38:11: PL014 config.bad-value: rollout.freeze: "Fri 18:00-Mon 6": time "6" is not HH:MM (hint: 24-hour clock, two digits each, e.g. "06:00")`,
+			f + `:38:37: PL014 config.bad-value: rollout.freeze lists "Sat" twice (hint: remove the repeated entry)`,
+			f + `:38:44: PL014 config.bad-value: rollout.freeze[3] is empty (hint: remove the empty entry)`,
+			f + `:38:48: PL014 config.bad-value: rollout.freeze: "2027-01-04..2026-12-20": ends before it starts (hint: write the earlier date first: "2026-12-20..2027-01-04")`,
+			f + `:38:74: PL014 config.bad-value: rollout.freeze: "Fr-Sun": "Fr" is not a day of the week (hint: did you mean "Fri"?)`}},
+		{"whole week", rollout(`freeze = ["Mon-Sun"]`), []string{
+			f + `:38:11: PL014 config.bad-value: rollout.freeze: "Mon-Sun": covers the whole week (hint: a freeze that never ends blocks every apply; list the days that are frozen)`}},
+		{"too many windows", rollout(`freeze = [` + strings.Repeat(`"Sat", `, 101) + `]`), []string{
+			f + `:38:10: PL014 config.bad-value: rollout.freeze lists 101 windows, at most 100 (hint: merge adjacent windows)`}},
+		{"unknown rollout key", rollout(`freez = ["Sat"]`), []string{
+			f + `:38:1: PL011 config.unknown-key: unknown key "freez" in [rollout] (hint: did you mean "freeze"?)`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Decode(file, []byte(tt.src))
+			var got []string
+			var de *DecodeError
+			switch {
+			case errors.As(err, &de):
+				for _, p := range de.Problems {
+					got = append(got, p.String())
+				}
+			case err != nil:
+				t.Fatalf("Decode error %T, want *DecodeError: %v", err, err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Decode problems:\ngot:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+func TestEncodeInstallRollout(t *testing.T) {
+	t.Parallel()
+	c := validConfig()
+	c.Install = Install{Check: "./bin/inventory selftest --db \"$DB\"\n./bin/inventory ping", CheckTimeout: "90s", CheckRetries: 0}
+	c.Rollout = Rollout{RequireTest: true, Freeze: []string{"Fri 18:00-Mon 06:00", "2026-12-24"}}
+	data := c.Encode()
+	got, err := Decode(file, data)
+	if err != nil {
+		t.Fatalf("Decode(Encode(c)): %v\n%s", err, data)
+	}
+	if !equal(got, c) {
+		t.Errorf("Decode(Encode(c)):\ngot  %+v %+v\nwant %+v %+v", got.Install, got.Rollout, c.Install, c.Rollout)
+	}
+	if again := got.Encode(); !bytes.Equal(again, data) {
+		t.Errorf("Encode is not stable:\n%s\nthen:\n%s", data, again)
 	}
 }

@@ -1,15 +1,19 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/patchline/patchline/internal/manifest"
 	"github.com/patchline/patchline/internal/manifest/stricttoml"
+	"github.com/patchline/patchline/internal/rollout"
+	"github.com/patchline/patchline/internal/textsafe"
 )
 
 // Codes and rules of the problems Decode reports. They mirror the
@@ -62,6 +66,13 @@ var examples = map[string]string{
 	"sign.key":                   `key = "cosign.key"`,
 	"rollup":                     `[rollup] with tests = ["**/*_test.go", "**/testdata/**"]`,
 	"rollup.tests":               `tests = ["**/*_test.go", "**/testdata/**"]`,
+	"install":                    `[install] with check = "./bin/inventory selftest"`,
+	"install.check":              `check = "./bin/inventory selftest"`,
+	"install.check_timeout":      `check_timeout = "60s"`,
+	"install.check_retries":      "check_retries = 3",
+	"rollout":                    `[rollout] with freeze = ["Fri 18:00-Mon 06:00"]`,
+	"rollout.require_test":       "require_test = true",
+	"rollout.freeze":             `freeze = ["Fri 18:00-Mon 06:00", "2026-12-20..2027-01-04"]`,
 }
 
 var (
@@ -110,6 +121,9 @@ func Decode(file string, data []byte) (*Config, error) {
 		manifest.SortProblems(k.problems)
 		return nil, &DecodeError{Problems: k.problems}
 	}
+	if !doc.Has("install", "check_retries") {
+		c.Install.CheckRetries = DefaultCheckRetries // 0 is a value: no retries
+	}
 	c.defaults()
 	c.compile()
 	return &c, nil
@@ -138,6 +152,7 @@ func (c *Config) defaults() {
 	if c.QA.Approvals == 0 {
 		c.QA.Approvals = DefaultApprovals
 	}
+	set(&c.Install.CheckTimeout, DefaultCheckTimeout)
 }
 
 type checker struct {
@@ -299,6 +314,52 @@ func (k *checker) check(c *Config) {
 	k.sla(c)
 	k.str(c.Sign.Key, "sign", "key")
 	k.list(c.Rollup.Tests, false, k.glob, "rollup", "tests")
+	k.install(c)
+	k.freeze(c)
+}
+
+func (k *checker) install(c *Config) {
+	if k.str(c.Install.Check, "install", "check") {
+		pos := k.doc.ValuePos("install", "check")
+		if len(c.Install.Check) > MaxCheckLen {
+			k.bad(pos, fmt.Sprintf("install.check is over %d bytes", MaxCheckLen), "put a longer check in a script in the product and run that, e.g. "+examples["install.check"])
+		} else if at, r, ok := textsafe.FindControl(c.Install.Check, true); ok {
+			k.bad(pos, fmt.Sprintf("install.check has a control character (%U) at character %d", r, at), "write the command as plain text, e.g. "+examples["install.check"])
+		}
+	}
+	if k.str(c.Install.CheckTimeout, "install", "check_timeout") {
+		pos := k.doc.ValuePos("install", "check_timeout")
+		d, err := ParseDuration(c.Install.CheckTimeout)
+		switch {
+		case err != nil:
+			k.bad(pos, fmt.Sprintf("install.check_timeout: %v", err), `write a number and a unit, e.g. check_timeout = "60s" or "5m"`)
+		case d < time.Second || d > MaxCheckTimeout:
+			k.bad(pos, fmt.Sprintf("install.check_timeout %q is not between 1s and 1h", c.Install.CheckTimeout), // MaxCheckTimeout
+				"the time one run of the check may take, e.g. "+examples["install.check_timeout"])
+		}
+	}
+	if k.set("install", "check_retries") && (c.Install.CheckRetries < 0 || c.Install.CheckRetries > MaxCheckRetries) {
+		k.bad(k.doc.ValuePos("install", "check_retries"), fmt.Sprintf("install.check_retries must be between 0 and %d, got %d", MaxCheckRetries, c.Install.CheckRetries),
+			"how often a failed check runs again before the patch is rolled back, e.g. "+examples["install.check_retries"])
+	}
+}
+
+func (k *checker) freeze(c *Config) {
+	if k.set("rollout", "freeze") && len(c.Rollout.Freeze) > rollout.MaxWindows {
+		k.bad(k.doc.ValuePos("rollout", "freeze"), fmt.Sprintf("rollout.freeze lists %d windows, at most %d", len(c.Rollout.Freeze), rollout.MaxWindows),
+			"merge adjacent windows")
+		return
+	}
+	k.list(c.Rollout.Freeze, false, func(pos stricttoml.Pos, name, s string) {
+		_, err := rollout.ParseWindow(s)
+		var we *rollout.WindowError
+		switch {
+		case errors.As(err, &we):
+			k.bad(pos, fmt.Sprintf("%s: %q: %s", name, we.Window, we.Msg), we.Hint)
+		case err != nil:
+			k.bad(pos, fmt.Sprintf("%s: %v", name, err), "write "+rollout.WindowSyntax)
+		}
+	}, "rollout", "freeze")
 }
 
 func (k *checker) regexp(expr, key string) {

@@ -114,6 +114,23 @@ func (c *Config) Encode() []byte {
 	} else {
 		comment(`tests = ["**/*_test.go", "**/testdata/**"]`)
 	}
+
+	b.WriteString("\n[install]\n")
+	comment("The health check: a shell command run in the install root after a patch is swapped in,",
+		"carried in the signed bundle. When it still fails after check_retries more runs, apply",
+		"rolls the patch back by itself (exit 7). `apply --check` overrides it at a site.")
+	orExample("check", c.Install.Check, `check = "./bin/inventory selftest"`)
+	str("check_timeout", c.Install.CheckTimeout)
+	kv("check_retries", fmt.Sprint(c.Install.CheckRetries))
+
+	b.WriteString("\n[rollout]\n")
+	comment("Whether `apply --env production` needs --evidence: the record of a healthy test install",
+		"of the same bundle, from `patchline installed --to DIR --export FILE`.")
+	kv("require_test", fmt.Sprint(c.Rollout.RequireTest))
+	comment(`Freeze windows, in the site's time zone: weekly "Fri 18:00-Mon 06:00", whole days "Sat-Sun",`,
+		`dates "2026-12-24" or "2026-12-20..2027-01-04". apply inside one exits 4, unless the patch is`,
+		"an emergency or --override-freeze --reason is given. A site adds its own in .patchline/site.toml.")
+	kv("freeze", tt.Strings(c.Rollout.Freeze))
 	return b.Bytes()
 }
 

@@ -29,6 +29,9 @@ var examples = map[string]string{
 	"justification": `justification = "Why it cannot wait for the quarterly release"`,
 	"risk":          `risk = "low"`,
 	"rollback":      `rollback = "patchline rollback PL-2026-0007 restores the previous files"`,
+	"requires":      `requires = ["PL-2026-0003"]`,
+	"known_issues":  `known_issues = "The first start after the patch takes a minute longer while the index is rebuilt."`,
+	"services":      `services = ["inventory.service"]`,
 	"supersedes":    `supersedes = ["PL-2026-0003"]`,
 	"approval":      "[[approval]] tables, which patchline writes",
 	"approval.role": `role = "qa"`,
@@ -204,15 +207,36 @@ func (c *checker) check(m *Manifest) {
 	if c.present("rollback", true) {
 		c.nonEmpty("rollback", m.Rollback)
 	}
+	if c.present("requires", false) {
+		if len(m.Requires) > MaxRequires {
+			c.bad(c.doc.ValuePos("requires"), fmt.Sprintf("requires lists %d patches; at most %d", len(m.Requires), MaxRequires),
+				"list only the patches that must be installed first; a cumulative bundle (build --from) brings the others")
+		}
+		c.list("requires", m.Requires, func(i int, s string) {
+			switch {
+			case !idRE.MatchString(s):
+				c.bad(c.doc.ValuePos("requires", i), fmt.Sprintf("%q is not a patch id", s), idHint(s))
+			case s == m.ID:
+				c.bad(c.doc.ValuePos("requires", i), "a patch cannot require itself", "remove "+strconv.Quote(s))
+			}
+		})
+	}
+	if c.present("known_issues", false) {
+		c.nonEmpty("known_issues", m.KnownIssues)
+	}
+	if c.present("services", false) {
+		c.list("services", m.Services, func(i int, s string) {
+			if !serviceRE.MatchString(s) {
+				c.bad(c.doc.ValuePos("services", i), fmt.Sprintf("%q is not a service name", s),
+					"write the name a service manager knows it by, letters, digits and @ . _ : + - only, e.g. "+examples["services"])
+			}
+		})
+	}
 	if c.present("supersedes", false) {
 		c.list("supersedes", m.Supersedes, func(i int, s string) {
 			switch {
 			case !idRE.MatchString(s):
-				hint := "ids are <PREFIX>-<year>-<sequence of 4 or more digits>, e.g. PL-2026-0007"
-				if up := suggestID(s); up != "" {
-					hint = fmt.Sprintf("did you mean %q?", up)
-				}
-				c.bad(c.doc.ValuePos("supersedes", i), fmt.Sprintf("%q is not a patch id", s), hint)
+				c.bad(c.doc.ValuePos("supersedes", i), fmt.Sprintf("%q is not a patch id", s), idHint(s))
 			case s == m.ID:
 				c.bad(c.doc.ValuePos("supersedes", i), "a patch cannot supersede itself", "remove "+strconv.Quote(s))
 			}
@@ -323,6 +347,14 @@ func (c *checker) datetime(t time.Time, path ...any) time.Time {
 		return time.Time{}
 	}
 	return u
+}
+
+// idHint says how to write a patch id, with a repaired one when it can.
+func idHint(s string) string {
+	if up := suggestID(s); up != "" {
+		return fmt.Sprintf("did you mean %q?", up)
+	}
+	return "ids are <PREFIX>-<year>-<sequence of 4 or more digits>, e.g. PL-2026-0007"
 }
 
 var looseID = regexp.MustCompile(`^([A-Z][A-Z0-9]*)[-_ ]?(\d{4})[-_ ](\d{1,9})$`)

@@ -51,6 +51,17 @@ func (m *Manifest) Encode() []byte {
 	comment("regression risk: " + strings.Join(Risks, " | "))
 	kv("risk", tt.String(m.Risk))
 	kv("rollback", tt.Text(m.Rollback))
+	if len(m.Requires) > 0 {
+		comment("patches that must be installed first, on the same release line")
+		kv("requires", tt.Strings(m.Requires))
+	}
+	if m.KnownIssues != "" {
+		kv("known_issues", tt.Text(m.KnownIssues))
+	}
+	if len(m.Services) > 0 {
+		comment("services the installation guide stops before the apply and starts after it")
+		kv("services", tt.Strings(m.Services))
+	}
 	if len(m.Supersedes) > 0 {
 		kv("supersedes", tt.Strings(m.Supersedes))
 	}

@@ -3,6 +3,7 @@ package manifest
 import (
 	"bytes"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -27,6 +28,7 @@ func FuzzDecodeManifest(f *testing.F) {
 		"title = \"\\u202e::x\"\nsummary = \"\"\"\n::warning::pwned\r\n##[x]\t\"\"\"",
 		edit("reported", "reported = 9999-12-31T23:59:59-01:00"),
 		edit("urgency", `urgency = "emergency"`),
+		valid + "requires = [\"PL-2026-0003\"]\nknown_issues = '''\n::x\x1b'''\nservices = [\"a.service\"]\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -58,12 +60,12 @@ func FuzzDecodeManifest(f *testing.F) {
 		}
 		if len(text) == 0 {
 			// What validate accepts prints unchanged.
-			for _, s := range append([]string{m.ID, m.Title, m.Base}, m.Modules...) {
+			for _, s := range slices.Concat([]string{m.ID, m.Title, m.Base}, m.Modules, m.Requires, m.Services) {
 				if textsafe.Line(s) != s {
 					t.Errorf("CheckText accepts %q, which prints as %q", s, textsafe.Line(s))
 				}
 			}
-			for _, s := range []string{m.Summary, m.Justification, m.Rollback} {
+			for _, s := range []string{m.Summary, m.Justification, m.Rollback, m.KnownIssues} {
 				if textsafe.Text(s) != s {
 					t.Errorf("CheckText accepts %q, which prints as %q", s, textsafe.Text(s))
 				}

@@ -17,6 +17,9 @@ const SchemaVersion = 1
 // MaxSize is the largest manifest Decode accepts, in bytes.
 const MaxSize = 1 << 20
 
+// MaxRequires is the most prerequisites a manifest may list.
+const MaxRequires = 100
+
 // Manifest is patches/<ID>/patch.toml. The field order is the order of the
 // table in SPEC.md and the order Encode writes.
 type Manifest struct {
@@ -36,8 +39,11 @@ type Manifest struct {
 	Justification string     `toml:"justification"`
 	Risk          string     `toml:"risk"`
 	Rollback      string     `toml:"rollback"`
-	Supersedes    []string   `toml:"supersedes"` // ids this patch replaces (release notes, rollup)
-	Approvals     []Approval `toml:"approval"`   // written by patchline, never by hand
+	Requires      []string   `toml:"requires"`     // patches that must be installed first, on the same line
+	KnownIssues   string     `toml:"known_issues"` // known issues and workarounds (notes, installation guide)
+	Services      []string   `toml:"services"`     // system services to stop before an apply and start after it
+	Supersedes    []string   `toml:"supersedes"`   // ids this patch replaces (release notes, rollup)
+	Approvals     []Approval `toml:"approval"`     // written by patchline, never by hand
 }
 
 // Approval is one [[approval]] of the chain, as patchline records it.
@@ -87,6 +93,9 @@ func SeverityRank(s string) int {
 var (
 	idRE  = regexp.MustCompile(`^([A-Z][A-Z0-9]*)-(\d{4})-(\d{4,})$`)
 	cveRE = regexp.MustCompile(`^CVE-\d{4}-\d{4,}$`)
+	// serviceRE is a service name the installation guide can put in a
+	// command unquoted: systemd units, launchd labels, Windows service names.
+	serviceRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9@._:+-]{0,127}$`)
 )
 
 // ParseID splits an id such as PL-2026-0007 into its prefix, year and

@@ -98,7 +98,7 @@ func TestDecodeProblems(t *testing.T) {
 		{"unknown key in approval", valid + "[[approval]]\nrole = \"qa\"\nby = \"octocat\"\nat = 2026-03-04T16:20:00Z\nreviewer = \"x\"\n", []string{
 			f + `:20:1: PL101 manifest.unknown-key: unknown key "reviewer" in [[approval]] (hint: known keys: role, by, at, ref)`}},
 		{"unknown table", valid + "[extra]\nx = 1\n", []string{
-			f + `:16:2: PL101 manifest.unknown-key: unknown key "extra" (hint: known keys: schema, id, title, base, also, kind, severity, urgency, modules, cases, cves, reported, summary, justification, risk, rollback, supersedes, approval)`}},
+			f + `:16:2: PL101 manifest.unknown-key: unknown key "extra" (hint: known keys: schema, id, title, base, also, kind, severity, urgency, modules, cases, cves, reported, summary, justification, risk, rollback, requires, known_issues, services, supersedes, approval)`}},
 		// PL102
 		{"type: title", edit("title", "title = 42"), []string{
 			f + `:3:9: PL102 manifest.type: title must be a string, got integer (hint: write it as title = "Importer drops rows with a byte-order mark")`}},
@@ -154,6 +154,25 @@ func TestDecodeProblems(t *testing.T) {
 		{"supersedes itself", valid + `supersedes = ["PL-2026-0003", "PL-2026-0007", "PL-26-1"]`, []string{
 			f + `:16:31: PL104 manifest.bad-value: a patch cannot supersede itself (hint: remove "PL-2026-0007")`,
 			f + `:16:47: PL104 manifest.bad-value: "PL-26-1" is not a patch id (hint: ids are <PREFIX>-<year>-<sequence of 4 or more digits>, e.g. PL-2026-0007)`}},
+		{"requires itself, a bad id and a repeat", valid + `requires = ["PL-2026-0003", "PL-2026-0007", "pl-2026-4", "PL-2026-0003"]`, []string{
+			f + `:16:29: PL104 manifest.bad-value: a patch cannot require itself (hint: remove "PL-2026-0007")`,
+			f + `:16:45: PL104 manifest.bad-value: "pl-2026-4" is not a patch id (hint: did you mean "PL-2026-0004"?)`,
+			f + `:16:58: PL104 manifest.bad-value: requires lists "PL-2026-0003" twice (hint: remove the repeated entry)`}},
+		{"requires too many", valid + "requires = [" + strings.Repeat(`"PL-2026-0001", `, MaxRequires+1) + "]", func() []string {
+			out := []string{f + `:16:12: PL104 manifest.bad-value: requires lists 101 patches; at most 100 (hint: list only the patches that must be installed first; a cumulative bundle (build --from) brings the others)`}
+			for i := 1; i <= MaxRequires; i++ {
+				out = append(out, fmt.Sprintf(`%s:16:%d: PL104 manifest.bad-value: requires lists "PL-2026-0001" twice (hint: remove the repeated entry)`, f, 13+16*i))
+			}
+			return out
+		}()},
+		{"requires wrong type", valid + `requires = "PL-2026-0003"`, []string{
+			f + `:16:12: PL102 manifest.type: requires must be an array of strings, got string (hint: write it as requires = ["PL-2026-0003"])`}},
+		{"empty known issues", valid + `known_issues = " "`, []string{
+			f + `:16:16: PL104 manifest.bad-value: known_issues is empty (hint: write known_issues = "The first start after the patch takes a minute longer while the index is rebuilt.")`}},
+		{"bad service", valid + `services = ["inventory.service", "rm -rf /", ""]`, []string{
+			f + `:16:34: PL104 manifest.bad-value: "rm -rf /" is not a service name (hint: write the name a service manager knows it by, letters, digits and @ . _ : + - only, e.g. services = ["inventory.service"])`,
+			f + `:16:46: PL104 manifest.bad-value: services[2] is empty (hint: remove the empty entry)`}},
+		{"requires, known issues and services", valid + "requires = [\"PL-2026-0003\"]\nknown_issues = \"\"\"\nThe first start is slow.\n\tWait for it.\"\"\"\nservices = [\"inventory.service\", \"inventory-worker@1.service\"]\n", nil},
 		{"local approval time", valid + "[[approval]]\nrole = \"qa\"\nby = \"octocat\"\nat = 2026-03-04 16:20\n", []string{
 			f + `:19:6: PL104 manifest.bad-value: approval[0].at has no UTC offset (hint: add Z for UTC or the offset it was taken in (+02:00): at = 2026-03-04T16:20:00Z)`}},
 		// PL105
@@ -179,7 +198,7 @@ func TestDecodeProblems(t *testing.T) {
 			f + `:1:1: PL103 manifest.missing-field: missing required key rollback (hint: add rollback = "patchline rollback PL-2026-0007 restores the previous files")`,
 			f + `:1:10: PL105 manifest.schema: unsupported manifest schema 3 (hint: schema 3 was written by a newer patchline; this one reads schema 1, so upgrade patchline)`,
 			f + `:3:9: PL102 manifest.type: title must be a string, got integer (hint: write it as title = "Importer drops rows with a byte-order mark")`,
-			f + `:4:1: PL101 manifest.unknown-key: unknown key "colour" (hint: known keys: schema, id, title, base, also, kind, severity, urgency, modules, cases, cves, reported, summary, justification, risk, rollback, supersedes, approval)`,
+			f + `:4:1: PL101 manifest.unknown-key: unknown key "colour" (hint: known keys: schema, id, title, base, also, kind, severity, urgency, modules, cases, cves, reported, summary, justification, risk, rollback, requires, known_issues, services, supersedes, approval)`,
 			f + `:5:12: PL104 manifest.bad-value: severity must be one of critical, important, moderate, low (hint: did you mean "important"?)`}},
 	}
 	for _, tt := range tests {
@@ -252,6 +271,9 @@ func roundTripManifests() map[string]*Manifest {
 	full.Justification = "Data loss at three customers; \r\n cannot wait."
 	full.Rollback = `run C:\patchline rollback 'PL-2026-0007'`
 	full.Supersedes = []string{"PL-2026-0003"}
+	full.Requires = []string{"PL-2026-0002", "PL-2026-0005"}
+	full.KnownIssues = "The first start rebuilds the index:\n\tallow a minute.\n"
+	full.Services = []string{"inventory.service"}
 	full.Approvals = []Approval{
 		{Role: "qa", By: "octocat", At: time.Date(2026, 3, 4, 16, 20, 0, 0, time.UTC), Ref: "https://github.com/acme/inventory/pull/42#pullrequestreview-1"},
 		{Role: "release", By: "hubot", At: time.Date(2026, 3, 5, 8, 0, 0, 0, time.UTC)},

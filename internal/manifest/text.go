@@ -9,12 +9,12 @@ import (
 )
 
 // multiline are the keys whose values may hold line breaks and tabs.
-var multiline = map[string]bool{"summary": true, "justification": true, "rollback": true}
+var multiline = map[string]bool{"summary": true, "justification": true, "rollback": true, "known_issues": true}
 
 // CheckText reports, as PL104, every string of the manifest that holds a
 // character patchline does not print raw (a C0 or C1 control, DEL, a bidi
-// control; line breaks and tabs only in summary, justification and
-// rollback) or a line GitHub Actions would run as a workflow command. Such
+// control; line breaks and tabs only in summary, justification, rollback
+// and known_issues) or a line GitHub Actions would run as a workflow command. Such
 // text would rewrite a terminal or a CI log wherever show, list, notes or
 // validate print it.
 //
@@ -47,7 +47,7 @@ func (c *checker) checkText(m *Manifest) {
 	}{
 		{"id", m.ID}, {"title", m.Title}, {"base", m.Base}, {"kind", m.Kind}, {"severity", m.Severity},
 		{"urgency", m.Urgency}, {"summary", m.Summary}, {"justification", m.Justification},
-		{"risk", m.Risk}, {"rollback", m.Rollback},
+		{"risk", m.Risk}, {"rollback", m.Rollback}, {"known_issues", m.KnownIssues},
 	} {
 		val := f.val
 		if f.key == "title" {
@@ -62,7 +62,8 @@ func (c *checker) checkText(m *Manifest) {
 	for _, l := range []struct {
 		key  string
 		vals []string
-	}{{"also", m.Also}, {"modules", m.Modules}, {"cases", m.Cases}, {"cves", m.CVEs}, {"supersedes", m.Supersedes}} {
+	}{{"also", m.Also}, {"modules", m.Modules}, {"cases", m.Cases}, {"cves", m.CVEs}, {"requires", m.Requires},
+		{"services", m.Services}, {"supersedes", m.Supersedes}} {
 		if c.skip[l.key] {
 			continue
 		}

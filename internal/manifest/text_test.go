@@ -52,6 +52,11 @@ func TestCheckText(t *testing.T) {
 			f + `:20:7: PL104 manifest.bad-value: approval[0].ref: control character U+000A (LF) at character 11 (hint: remove it: approval[0].ref is one line of plain text, printed on terminals and in CI logs)`}},
 		{"wrong types are Decode's", strings.Replace(edit("title", "title = 7"), `kind = "fix"`, `kind = "fix\u0007"`, 1), []string{
 			f + `:6:8: PL104 manifest.bad-value: kind: control character U+0007 (BEL) at character 4 (hint: remove it: kind is one line of plain text, printed on terminals and in CI logs)`}},
+		{"known issues may span lines", valid + "known_issues = \"\"\"\nSlow first start.\n\tWait a minute.\n\"\"\"\n", nil},
+		{"workflow command in known issues", valid + "known_issues = \"Slow start.\\n::error::pwned\"\n", []string{
+			f + `:16:16: PL104 manifest.bad-value: known_issues: line 2 starts with "::", which GitHub Actions runs as a workflow command (hint: reword it: patchline prints known_issues in CI logs, where the runner reads such a line as a command)`}},
+		{"ESC in requires", valid + `requires = ["PL-2026-0003\u001b"]` + "\n", []string{
+			f + `:16:13: PL104 manifest.bad-value: requires[0]: control character U+001B (ESC) at character 13 (hint: remove it: requires[0] is one line of plain text, printed on terminals and in CI logs)`}},
 		{"not TOML", "title = \"\\e", nil},
 	}
 	for _, tt := range tests {

@@ -13,56 +13,90 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
-// Compile builds the old release and the patched tree for every platform.
-type Compile struct{}
+// CompilePatched builds the patched tree for every platform, after
+// CompileRelease built the old release.
+type CompilePatched struct{}
 
-func (Compile) String() string { return "build both releases for every platform" }
+func (CompilePatched) String() string { return "build the patched release for every platform" }
 
-func (Compile) Run(ctx context.Context, s *State) error {
+func (CompilePatched) Run(ctx context.Context, s *State) error {
 	b, err := newBuilder(s)
 	if err != nil {
 		return err
 	}
-	s.BuilderName, s.BuilderVer = b.name(), b.version(ctx)
-	s.Builds = map[string]*Platform{}
 	for _, plat := range s.Platform {
-		p := &Platform{Name: plat}
-		dir := strings.ReplaceAll(plat, "/", "-")
-		p.Old = filepath.Join(s.Work, "build-old", dir)
-		p.New = filepath.Join(s.Work, "build-new", dir)
-		fmt.Fprintf(s.Log, "  %s: building %s\n", plat, s.FromTag.Name)
-		if err := b.build(ctx, s.OldTree, p.Old, plat); err != nil {
-			return fmt.Errorf("%s %s: %w", s.FromTag.Name, plat, err)
-		}
-		if !s.NoReproCheck {
-			again := filepath.Join(s.Work, "build-again", dir)
-			if err := b.build(ctx, s.OldTree, again, plat); err != nil {
-				return fmt.Errorf("%s %s (second build): %w", s.FromTag.Name, plat, err)
-			}
-			if diff, err := sameTree(p.Old, again); err != nil {
-				return err
-			} else if diff != "" {
-				return fmt.Errorf("the build of %s for %s is not reproducible: %s differs between two builds of the same tree; a delta against it could not be applied at customers (for the command builder, remove timestamps and paths from the output, e.g. honour SOURCE_DATE_EPOCH)", s.FromTag.Name, plat, diff)
-			}
-		}
+		p := s.Builds[plat]
+		p.New = filepath.Join(s.Work, "build-new", strings.ReplaceAll(plat, "/", "-"))
 		fmt.Fprintf(s.Log, "  %s: building %s + patch\n", plat, s.BaseTag.Name)
-		if err := b.build(ctx, s.PatchedTree, p.New, plat); err != nil {
+		if err := b.build(ctx, s.PatchedTree, p.New, plat, s.SourceTime); err != nil {
 			return fmt.Errorf("patched %s: %w", plat, err)
 		}
-		s.Builds[plat] = p
 	}
 	return nil
+}
+
+// startBuild picks the builder and records what it is: its name, its
+// version and flags, the Go toolchain the old release's tree builds with,
+// and that release's commit time.
+func (s *State) startBuild(ctx context.Context) (builder, error) {
+	b, err := newBuilder(s)
+	if err != nil {
+		return nil, err
+	}
+	if s.FromTime.IsZero() {
+		c, err := s.Repo.Commit(s.FromTag.Commit)
+		if err != nil {
+			return nil, err
+		}
+		s.FromTime = c.Committer.When
+	}
+	s.Toolchain = goVersion(ctx, s.OldTree, buildEnv(s, "", s.FromTime))
+	s.BuilderName, s.BuilderVer, s.BuilderFlags = b.name(), b.version(ctx, s), b.flags()
+	return b, nil
+}
+
+// buildRelease builds the old release's tree for one platform, as
+// `patchline release` builds a release and `build` its base: with
+// SOURCE_DATE_EPOCH at the release's commit time, twice unless
+// NoReproCheck, refusing a build that is not reproducible.
+func (s *State) buildRelease(ctx context.Context, b builder, plat string) (*Platform, error) {
+	p := &Platform{Name: plat}
+	dir := strings.ReplaceAll(plat, "/", "-")
+	p.Old = filepath.Join(s.Work, "build-old", dir)
+	fmt.Fprintf(s.Log, "  %s: building %s\n", plat, s.FromTag.Name)
+	if err := b.build(ctx, s.OldTree, p.Old, plat, s.FromTime); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", s.FromTag.Name, plat, err)
+	}
+	if !s.NoReproCheck {
+		again := filepath.Join(s.Work, "build-again", dir)
+		if err := b.build(ctx, s.OldTree, again, plat, s.FromTime); err != nil {
+			return nil, fmt.Errorf("%s %s (second build): %w", s.FromTag.Name, plat, err)
+		}
+		if diff, err := sameTree(p.Old, again); err != nil {
+			return nil, err
+		} else if diff != "" {
+			return nil, fmt.Errorf("the build of %s for %s is not reproducible: %s differs between two builds of the same tree; a delta against it could not be applied at customers (for the command builder, remove timestamps and paths from the output, e.g. honour SOURCE_DATE_EPOCH)", s.FromTag.Name, plat, diff)
+		}
+	}
+	return p, nil
 }
 
 // builder turns a source tree into the files installed for one platform.
 type builder interface {
 	name() string
-	version(ctx context.Context) string
-	build(ctx context.Context, src, out, platform string) error
+	version(ctx context.Context, s *State) string
+	// flags are the environment and arguments that make its builds what
+	// they are, kept in the release record.
+	flags() []string
+	// build builds src for platform into out, with SOURCE_DATE_EPOCH at
+	// epoch.
+	build(ctx context.Context, src, out, platform string, epoch time.Time) error
 }
 
 func newBuilder(s *State) (builder, error) {
@@ -78,12 +112,15 @@ func newBuilder(s *State) (builder, error) {
 }
 
 // buildEnv is the environment of a build: the user's, with what makes builds
-// repeat (SOURCE_DATE_EPOCH from the source commit) and the platform.
-func buildEnv(s *State, platform string, extra ...string) []string {
-	goos, goarch, _ := strings.Cut(platform, "/")
+// repeat (SOURCE_DATE_EPOCH, the commit time of the tree built) and the
+// platform.
+func buildEnv(s *State, platform string, epoch time.Time, extra ...string) []string {
 	env := os.Environ()
-	env = append(env, "GOOS="+goos, "GOARCH="+goarch, "PATCHLINE_PLATFORM="+platform,
-		fmt.Sprintf("SOURCE_DATE_EPOCH=%d", s.SourceTime.Unix()))
+	if platform != "" {
+		goos, goarch, _ := strings.Cut(platform, "/")
+		env = append(env, "GOOS="+goos, "GOARCH="+goarch, "PATCHLINE_PLATFORM="+platform)
+	}
+	env = append(env, fmt.Sprintf("SOURCE_DATE_EPOCH=%d", epoch.Unix()))
 	return append(env, extra...)
 }
 
@@ -102,25 +139,46 @@ func run(ctx context.Context, dir string, env []string, name string, args ...str
 	return nil
 }
 
+// goVersion is the Go toolchain that builds in dir (`go env GOVERSION`
+// there, so a toolchain line in its go.mod counts), "" without Go.
+func goVersion(ctx context.Context, dir string, env []string) string {
+	cmd := exec.CommandContext(ctx, "go", "env", "GOVERSION")
+	cmd.Dir, cmd.Env = dir, append(env, "GOWORK=off")
+	out, err := cmd.Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// goBuildEnv and goBuildArgs make Go builds byte-for-byte repeatable.
+var (
+	goBuildEnv  = []string{"CGO_ENABLED=0", "GOFLAGS=-mod=mod", "GOWORK=off"}
+	goBuildArgs = []string{"build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid="}
+)
+
 // goBuilder builds each of [build] packages with the flags that make Go
 // builds byte-for-byte repeatable.
 type goBuilder struct{ s *State }
 
 func (goBuilder) name() string { return "go" }
 
-func (goBuilder) version(ctx context.Context) string {
-	out, err := exec.CommandContext(ctx, "go", "env", "GOVERSION").Output()
-	if err != nil {
-		return runtime.Version()
+func (goBuilder) version(ctx context.Context, s *State) string {
+	if s.Toolchain != "" {
+		return s.Toolchain
 	}
-	return strings.TrimSpace(string(out))
+	return runtime.Version()
 }
 
-func (g goBuilder) build(ctx context.Context, src, out, platform string) error {
+func (goBuilder) flags() []string {
+	return append(append(slices.Clone(goBuildEnv), "go"), goBuildArgs...)
+}
+
+func (g goBuilder) build(ctx context.Context, src, out, platform string, epoch time.Time) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	env := buildEnv(g.s, platform, "CGO_ENABLED=0", "GOFLAGS=-mod=mod", "GOWORK=off")
+	env := buildEnv(g.s, platform, epoch, goBuildEnv...)
 	for _, pkg := range g.s.Config.Build.Packages {
 		name := path.Base(pkg)
 		if pkg == "." || name == "." {
@@ -129,8 +187,8 @@ func (g goBuilder) build(ctx context.Context, src, out, platform string) error {
 		if strings.HasPrefix(platform, "windows/") {
 			name += ".exe"
 		}
-		err := run(ctx, src, env, "go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-o", filepath.Join(out, name), pkg)
-		if err != nil {
+		args := append(slices.Clone(goBuildArgs), "-o", filepath.Join(out, name), pkg)
+		if err := run(ctx, src, env, "go", args...); err != nil {
 			return err
 		}
 	}
@@ -141,14 +199,15 @@ func (g goBuilder) build(ctx context.Context, src, out, platform string) error {
 // the directory to fill.
 type commandBuilder struct{ s *State }
 
-func (commandBuilder) name() string                       { return "command" }
-func (commandBuilder) version(ctx context.Context) string { return "" }
+func (commandBuilder) name() string                                 { return "command" }
+func (commandBuilder) version(ctx context.Context, s *State) string { return "" }
+func (c commandBuilder) flags() []string                            { return []string{"sh", "-c", c.s.Config.Build.Command} }
 
-func (c commandBuilder) build(ctx context.Context, src, out, platform string) error {
+func (c commandBuilder) build(ctx context.Context, src, out, platform string, epoch time.Time) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	return run(ctx, src, buildEnv(c.s, platform, "PATCHLINE_OUT="+out), "sh", "-c", c.s.Config.Build.Command)
+	return run(ctx, src, buildEnv(c.s, platform, epoch, "PATCHLINE_OUT="+out), "sh", "-c", c.s.Config.Build.Command)
 }
 
 // goreleaserBuilder runs `goreleaser build --snapshot --clean` and copies
@@ -156,8 +215,11 @@ func (c commandBuilder) build(ctx context.Context, src, out, platform string) er
 type goreleaserBuilder struct{ s *State }
 
 func (goreleaserBuilder) name() string { return "goreleaser" }
+func (goreleaserBuilder) flags() []string {
+	return []string{"goreleaser", "build", "--snapshot", "--clean"}
+}
 
-func (goreleaserBuilder) version(ctx context.Context) string {
+func (goreleaserBuilder) version(ctx context.Context, s *State) string {
 	out, err := exec.CommandContext(ctx, "goreleaser", "--version").Output()
 	if err != nil {
 		return ""
@@ -170,11 +232,11 @@ func (goreleaserBuilder) version(ctx context.Context) string {
 	return ""
 }
 
-func (g goreleaserBuilder) build(ctx context.Context, src, out, platform string) error {
+func (g goreleaserBuilder) build(ctx context.Context, src, out, platform string, epoch time.Time) error {
 	if _, err := exec.LookPath("goreleaser"); err != nil {
 		return fmt.Errorf("[build] builder = \"goreleaser\" needs the goreleaser CLI on PATH (go install github.com/goreleaser/goreleaser/v2@v2.16.0)")
 	}
-	if err := run(ctx, src, buildEnv(g.s, platform), "goreleaser", "build", "--snapshot", "--clean"); err != nil {
+	if err := run(ctx, src, buildEnv(g.s, platform, epoch), "goreleaser", "build", "--snapshot", "--clean"); err != nil {
 		return err
 	}
 	data, err := os.ReadFile(filepath.Join(src, "dist", "artifacts.json"))

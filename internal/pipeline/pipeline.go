@@ -9,6 +9,9 @@ import (
 	"io"
 	"time"
 
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/patchline/patchline/internal/artifact"
 	"github.com/patchline/patchline/internal/config"
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/registry"
@@ -22,10 +25,22 @@ type Step interface {
 
 // Build is what `patchline build` does, in order.
 var Build = []Step{
-	Checkout{}, // export the old release's tree and the patched tree (base + patch.diff) to temp dirs
-	Compile{},  // build both for every platform, checking the build is reproducible
-	Deltas{},   // compare the builds: one binary delta per changed file, new files whole
-	Write{},    // write one deterministic bundle per platform
+	Checkout{},       // export the old release's tree and the patched tree (base + patch.diff) to temp dirs
+	CompileRelease{}, // build the old release for every platform, checking the build is reproducible
+	MatchRelease{},   // the rebuilt old release against its release record: same toolchain, configuration, bytes
+	CompilePatched{}, // build the patched tree for every platform
+	Deltas{},         // compare the builds: one binary delta per changed file, new files whole
+	Write{},          // write one deterministic bundle per platform
+}
+
+// Release is what `patchline release` does, in order: the old release of
+// Build, built the same way, alone.
+var Release = []Step{
+	ExportRelease{},  // export the release tag's tree to a temp dir
+	CompileRelease{}, // build it for every platform as Build builds a base, checking it is reproducible
+	RecordRelease{},  // the release record: toolchain, configuration, every file's SHA-256
+	Archive{},        // one archive per platform, the checksums file and the record, in Out
+	KeepRecord{},     // the record as a git note on the tag's commit, where build finds it
 }
 
 // State is what the steps share.
@@ -53,6 +68,25 @@ type State struct {
 	Bundles     []string
 	BuilderName string
 	BuilderVer  string
+
+	// FromTime is the old release's commit time: SOURCE_DATE_EPOCH of its
+	// builds, in `build` as in `release`. Zero: read from the repository.
+	FromTime time.Time
+	// Toolchain is `go env GOVERSION` in the old release's tree.
+	Toolchain    string
+	BuilderFlags []string
+	// Record is the release record `release` makes, and the one `build`
+	// checked the old release against (nil when there is none).
+	Record *artifact.Record
+	// Archives, Checksums and RecordFile are what `release` wrote in Out.
+	Archives   []string
+	Checksums  string
+	RecordFile string
+	// Identity signs the git note that keeps the record.
+	Identity *object.Signature
+	// RecordKept: `release` wrote the note (false: the same record was
+	// there already).
+	RecordKept bool
 }
 
 // Platform is the two builds of one platform and what changed between them.

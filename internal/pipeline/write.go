@@ -33,6 +33,10 @@ func (Write) Run(ctx context.Context, s *State) error {
 		approvals = append(approvals, bundle.Approval{Role: a.Role, By: a.By, At: a.At.UTC(), Ref: a.Ref})
 	}
 	target, _ := release.Next(s.BaseTag.Name)
+	info, err := s.patchInfo()
+	if err != nil {
+		return err
+	}
 	for _, plat := range s.Platform {
 		p := s.Builds[plat]
 		if len(p.Changes) == 0 {
@@ -51,11 +55,18 @@ func (Write) Run(ctx context.Context, s *State) error {
 			Created:   created,
 			// The installer refuses base and target tags that do not match.
 			TagPattern: s.Config.ReleaseTagPattern(),
+			Urgency:    m.Urgency,
+			Requires:   info.requires,
+			Includes:   info.includes,
 		}
 		payloads := make([][]byte, 0, len(p.Changes))
 		for _, c := range p.Changes {
 			meta.Files = append(meta.Files, c.File)
 			payloads = append(payloads, c.Payload)
+		}
+		// The guide is rendered last, from the metadata it describes.
+		if meta.Guide, err = s.guide(&meta, info); err != nil {
+			return err
 		}
 		var buf bytes.Buffer
 		digest, err := bundle.Write(&buf, meta, payloads)

@@ -34,6 +34,7 @@ var Rules = []Rule{
 	diffRule{},     // PL140-PL144, PL150-PL151: patch.diff is safe, applies to base and equals the branch's change
 	alsoRule{},     // PL143, PL180: the fix applies to every other line it names
 	moduleRule{},   // PL160-PL161: modules are known and cover every touched path
+	requiresRule{}, // PL190-PL192: each prerequisite is on the same line and comes before the patch
 	slaRule{},      // PL170-PL171: the SLA clock of the severity
 }
 
@@ -64,6 +65,10 @@ type Validator struct {
 	places []gitrepo.Ref
 	ids    map[string][]string // manifest id -> folders declaring it, in a run over many patches
 	known  map[string]bool     // every patch id the repository knows, for a run over one
+	// folders are the patches/<ID>/ folders of commits, and branches the
+	// patch branches by id, read when a prerequisite is looked up.
+	folders  map[gitrepo.Hash]map[string]bool
+	branches map[string][]gitrepo.Ref
 }
 
 // New prepares a validator.
