@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -41,6 +42,7 @@ func cmdMkBundle(ts *testscript.TestScript, neg bool, args []string) {
 	check := fl.String("check", "", "the health check the bundle carries")
 	checkTimeout := fl.Int64("check-timeout", 0, "its timeout in seconds")
 	checkRetries := fl.Int("check-retries", 0, "its attempts")
+	requires := fl.String("requires", "", "comma-separated patches that must be installed first")
 	if err := fl.Parse(args); err != nil || fl.NArg() != 5 {
 		ts.Fatalf("usage: mkbundle [-patch ID] [-platform OS/ARCH] [-pattern RE] [-raw] OUT BASE TARGET OLDDIR NEWDIR")
 	}
@@ -84,6 +86,9 @@ func cmdMkBundle(ts *testscript.TestScript, neg bool, args []string) {
 		Base: ref(base), Target: ref(target), Source: ref(target).Commit,
 		Builder: bundle.Builder{Name: "go", Version: runtime.Version()},
 		Created: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), Files: files, TagPattern: *pattern,
+	}
+	if *requires != "" {
+		meta.Requires = strings.Split(*requires, ",")
 	}
 	if *check != "" {
 		meta.HealthCheck = &bundle.HealthCheck{Command: *check, Timeout: *checkTimeout, Retries: *checkRetries}

@@ -186,6 +186,15 @@ func (in *installer) plan(b *bundle.Bundle) (*journal, error) {
 			active[f.Path] = f
 		}
 	}
+	if len(m.Requires) > 0 {
+		inv, err := Read(in.root)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkRequires(m, inv.Receipts); err != nil {
+			return nil, err
+		}
+	}
 	installed, err := in.readRelease()
 	if err != nil {
 		return nil, err
