@@ -43,6 +43,9 @@ func cmdMkBundle(ts *testscript.TestScript, neg bool, args []string) {
 	checkTimeout := fl.Int64("check-timeout", 0, "its timeout in seconds")
 	checkRetries := fl.Int("check-retries", 0, "its attempts")
 	requires := fl.String("requires", "", "comma-separated patches that must be installed first")
+	freeze := fl.String("freeze", "", "a freeze window the bundle carries")
+	requireTest := fl.Bool("require-test", false, "production applies need evidence of a healthy test install")
+	urgency := fl.String("urgency", "scheduled", "the patch's urgency")
 	if err := fl.Parse(args); err != nil || fl.NArg() != 5 {
 		ts.Fatalf("usage: mkbundle [-patch ID] [-platform OS/ARCH] [-pattern RE] [-raw] OUT BASE TARGET OLDDIR NEWDIR")
 	}
@@ -86,6 +89,13 @@ func cmdMkBundle(ts *testscript.TestScript, neg bool, args []string) {
 		Base: ref(base), Target: ref(target), Source: ref(target).Commit,
 		Builder: bundle.Builder{Name: "go", Version: runtime.Version()},
 		Created: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), Files: files, TagPattern: *pattern,
+	}
+	meta.Urgency = *urgency
+	if *freeze != "" || *requireTest {
+		meta.Rollout = &bundle.Rollout{RequireTest: *requireTest}
+		if *freeze != "" {
+			meta.Rollout.Freeze = []string{*freeze}
+		}
 	}
 	if *requires != "" {
 		meta.Requires = strings.Split(*requires, ",")

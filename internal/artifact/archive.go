@@ -251,7 +251,7 @@ func (a *Archive) walk(fn func(Entry, io.Reader) error) error {
 		if entries > a.lim.Files {
 			return corrupt("more than %d entries", a.lim.Files)
 		}
-		e, err := a.checkHeader(h, want)
+		e, err := checkHeader(h)
 		if err != nil {
 			return err
 		}
@@ -264,6 +264,9 @@ func (a *Archive) walk(fn func(Entry, io.Reader) error) error {
 			if isFile[strings.ToLower(d)] {
 				return corrupt("%s: %s is a file, not a directory", e.Path, d)
 			}
+		}
+		if e, err = a.checkEntry(h, e, want); err != nil {
+			return err
 		}
 		if e.Dir {
 			dirs++
@@ -300,8 +303,9 @@ func (a *Archive) walk(fn func(Entry, io.Reader) error) error {
 	return nil
 }
 
-// checkHeader refuses any entry install would not write as it is.
-func (a *Archive) checkHeader(h *tar.Header, want map[string]File) (Entry, error) {
+// checkHeader refuses any entry install would not write as it is: a type
+// other than a directory or a regular file, a path a bundle could not have.
+func checkHeader(h *tar.Header) (Entry, error) {
 	name := h.Name
 	var e Entry
 	switch h.Typeflag {
@@ -324,6 +328,13 @@ func (a *Archive) checkHeader(h *tar.Header, want map[string]File) (Entry, error
 	if h.Linkname != "" {
 		return e, corrupt("%s names a link target %q", h.Name, h.Linkname)
 	}
+	return e, nil
+}
+
+// checkEntry checks an entry against the record: a directory's mode, a
+// file's mode and size, before any of its data is read.
+func (a *Archive) checkEntry(h *tar.Header, e Entry, want map[string]File) (Entry, error) {
+	name := e.Path
 	perm := h.Mode &^ 0o170000 // some writers keep the type bits in the mode
 	if e.Dir {
 		if perm != 0o755 || h.Size != 0 {

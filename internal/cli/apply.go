@@ -3,13 +3,17 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/patchline/patchline/internal/bundle"
+	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/install"
+	"github.com/patchline/patchline/internal/rollout"
 	"github.com/patchline/patchline/internal/textsafe"
 )
 
@@ -42,6 +46,11 @@ type ApplyOptions struct {
 	// Check overrides the bundle's health check.
 	Check string
 	Stage StageFlags
+	// OverrideFreeze applies inside a freeze window, for Reason.
+	OverrideFreeze bool
+	Reason         string
+	// Evidence is a record exported from a healthy test install.
+	Evidence string
 }
 
 // StageFlags say where an apply happens and who makes it, for the receipt.
@@ -121,6 +130,9 @@ it was applied, failed its health check and was rolled back.`,
 			if err := opts.Stage.check(); err != nil {
 				return err
 			}
+			if opts.OverrideFreeze != (strings.TrimSpace(opts.Reason) != "") {
+				return usageError("--override-freeze and --reason go together: --override-freeze --reason \"why it cannot wait\"")
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -135,6 +147,9 @@ it was applied, failed its health check and was rolled back.`,
 	cmd.Flags().BoolVar(&opts.InsecureSkipVerify, "insecure-skip-verify", false, "install without checking the signature (prints a warning)")
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "make every check and print the plan; write nothing")
 	cmd.Flags().StringVar(&opts.Check, "check", "", "the health check to run after the swap, instead of the bundle's")
+	cmd.Flags().BoolVar(&opts.OverrideFreeze, "override-freeze", false, "apply inside a freeze window (needs --reason; recorded in the receipt)")
+	cmd.Flags().StringVar(&opts.Reason, "reason", "", "why --override-freeze")
+	cmd.Flags().StringVar(&opts.Evidence, "evidence", "", "a record exported from a healthy test install (installed --export), for a production apply")
 	opts.Stage.AddFlags(cmd)
 	return cmd
 }
@@ -142,6 +157,18 @@ it was applied, failed its health check and was rolled back.`,
 func runApply(opts *ApplyOptions) error {
 	iopts := install.Options{Root: opts.Install.Root, Force: opts.Force, Now: opts.Now, Log: opts.IO.ErrOut,
 		CheckCommand: opts.Check, Env: opts.Stage.Env, Site: opts.Stage.Site, Operator: opts.Stage.Operator}
+	if opts.OverrideFreeze {
+		iopts.OverrideFreeze = strings.TrimSpace(opts.Reason)
+	}
+	if opts.Evidence != "" {
+		data, err := os.ReadFile(opts.Evidence)
+		if err != nil {
+			return usageError("--evidence: %w", err)
+		}
+		if iopts.Evidence, err = rollout.DecodeRecord(data); err != nil {
+			return usageError("--evidence %s: %w", opts.Evidence, err)
+		}
+	}
 	if opts.Recover {
 		msg, err := install.Recover(iopts)
 		if err != nil {
@@ -273,16 +300,21 @@ type InstalledOptions struct {
 	IO *IOStreams
 	JSONFlag
 	Install InstallFlags
+	Now     func() time.Time
+	// Export writes the install's record (the evidence a production apply
+	// asks for) to this file.
+	Export string
 }
 
 // NewCmdInstalled builds `patchline installed`.
 func NewCmdInstalled(f *Factory, runF func(*InstalledOptions) error) *cobra.Command {
-	opts := &InstalledOptions{IO: f.IO}
+	opts := &InstalledOptions{IO: f.IO, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "installed --to DIR",
 		Short: "List the patches applied to an installed product",
 		Example: `  patchline installed --to /opt/inventory
-  patchline installed --to /opt/inventory --json`,
+  patchline installed --to /opt/inventory --json
+  patchline installed --to /opt/inventory-test --export evidence.json   # for apply --env production --evidence`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -293,6 +325,7 @@ func NewCmdInstalled(f *Factory, runF func(*InstalledOptions) error) *cobra.Comm
 	}
 	opts.Install.AddFlags(cmd)
 	opts.JSONFlag.AddFlags(cmd)
+	cmd.Flags().StringVar(&opts.Export, "export", "", "write the install's record (site, env, release, patches, checks, confirmations) to this JSON file")
 	return cmd
 }
 
@@ -313,6 +346,21 @@ func runRollback(opts *RollbackOptions) error {
 }
 
 func runInstalled(opts *InstalledOptions) error {
+	if opts.Export != "" {
+		rec, err := install.Export(opts.Install.Root, opts.Now())
+		if err != nil {
+			return err
+		}
+		data, err := rec.Encode()
+		if err != nil {
+			return err
+		}
+		if err := gitrepo.WriteFileAtomic(opts.Export, data, 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "wrote %s: %s %s, %s, %d patches\n", opts.Export, rec.Site, rec.Env, rec.Release.Tag, len(rec.Patches))
+		return nil
+	}
 	inv, err := install.Read(opts.Install.Root)
 	if err != nil {
 		return err

@@ -219,10 +219,13 @@ func (in *installer) plan(b *bundle.Bundle) (*journal, error) {
 	}
 	j := &journal{Kind: kindApply, Patch: m.Patch, Started: in.now(), Release: next, PrevReceipt: prev, PrevRelease: installed,
 		RemoveAfter: []string{stagingDir + "/" + m.Patch, trashDir + "/" + m.Patch}}
-	rec := Receipt{Patch: m.Patch, Platform: m.Platform, BundleDigest: b.Digest, Base: m.Base, Target: m.Target, AppliedAt: j.Started, Forced: force,
+	rec := Receipt{Patch: m.Patch, Product: m.Product, Platform: m.Platform, BundleDigest: b.Digest, Base: m.Base, Target: m.Target, AppliedAt: j.Started, Forced: force,
 		Env: in.opts.Env, Site: in.opts.Site, Operator: in.opts.Operator, Host: in.opts.Host}
 	if rec.Host == "" {
 		rec.Host, _ = os.Hostname()
+	}
+	if err := in.policy(b, &rec); err != nil {
+		return nil, err
 	}
 	for _, f := range []struct{ name, value string }{{"--env", rec.Env}, {"--site", rec.Site}, {"--operator", rec.Operator}, {"host name", rec.Host}} {
 		if err := checkName(f.name, f.value); err != nil {

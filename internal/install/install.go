@@ -48,6 +48,7 @@ import (
 	"time"
 
 	"github.com/patchline/patchline/internal/bundle"
+	"github.com/patchline/patchline/internal/rollout"
 )
 
 // Errors the CLI maps to exit codes; match them with errors.Is.
@@ -92,6 +93,10 @@ type Options struct {
 	// Env, Site, Operator and Host are recorded in the receipt; empty
 	// values are taken from .patchline/site.toml and the host name.
 	Env, Site, Operator, Host string
+	// OverrideFreeze is the reason to apply inside a freeze window.
+	OverrideFreeze string
+	// Evidence is the record of a healthy test install, for production.
+	Evidence *rollout.Record
 
 	// fault, when set, is asked before every change patchline makes to the
 	// file system and may fail it, so tests can inject ENOSPC or EROFS
@@ -103,6 +108,7 @@ type Options struct {
 // RolledBackAt set, as history.
 type Receipt struct {
 	Patch        string     `json:"patch"`
+	Product      string     `json:"product,omitempty"`
 	Platform     string     `json:"platform"`
 	BundleDigest string     `json:"bundle_digest"`
 	Base         bundle.Ref `json:"base"`

@@ -271,7 +271,7 @@ func (r *Receipt) check() error {
 	if err := checkPaths("created_dirs", r.CreatedDirs); err != nil {
 		return err
 	}
-	for _, f := range []struct{ name, value string }{{"env", r.Env}, {"site", r.Site}, {"operator", r.Operator}, {"host", r.Host}} {
+	for _, f := range []struct{ name, value string }{{"product", r.Product}, {"env", r.Env}, {"site", r.Site}, {"operator", r.Operator}, {"host", r.Host}} {
 		if err := checkName(f.name, f.value); err != nil {
 			return err
 		}

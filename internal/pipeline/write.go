@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/patchline/patchline/internal/bundle"
@@ -58,6 +59,13 @@ func (Write) Run(ctx context.Context, s *State) error {
 			Urgency:    m.Urgency,
 			Requires:   info.requires,
 			Includes:   info.includes,
+		}
+		if c := s.Config.Install.Check; strings.TrimSpace(c) != "" {
+			// Retries carries the attempts: check_retries = 0 is one.
+			meta.HealthCheck = &bundle.HealthCheck{Command: c, Timeout: int64(s.Config.CheckTimeout() / time.Second), Retries: max(1, s.Config.CheckRetries())}
+		}
+		if r := s.Config.Rollout; r.RequireTest || len(r.Freeze) > 0 {
+			meta.Rollout = &bundle.Rollout{RequireTest: r.RequireTest, Freeze: r.Freeze}
 		}
 		payloads := make([][]byte, 0, len(p.Changes))
 		for _, c := range p.Changes {
