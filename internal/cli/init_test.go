@@ -17,9 +17,10 @@ import (
 type workflow struct {
 	On   map[string]any `yaml:"on"`
 	Jobs map[string]struct {
-		Needs    any    `yaml:"needs"`
-		If       string `yaml:"if"`
-		RunsOn   string `yaml:"runs-on"`
+		Needs    any               `yaml:"needs"`
+		If       string            `yaml:"if"`
+		RunsOn   string            `yaml:"runs-on"`
+		Env      map[string]string `yaml:"env"`
 		Strategy struct {
 			Matrix any `yaml:"matrix"`
 		} `yaml:"strategy"`
@@ -67,14 +68,17 @@ func TestInitWorkflow(t *testing.T) {
 		return b.String()
 	}
 	for job, want := range map[string]string{
-		"validate": "patchline validate --all --format github",
-		"plan":     `patchline plan "$PATCH_BRANCH" --format github-matrix`,
-		"build":    `patchline build "${{ matrix.id }}" --platform "${{ matrix.platform }}"`,
-		"sign":     "patchline sign",
-		"pr":       `patchline pr "$PATCH_BRANCH" --bundles dist`,
-		"gate":     `patchline gate "$PATCH_BRANCH"`,
-		"release":  `patchline pr "$PATCH_BRANCH" --merged`,
+		"validate":  "patchline validate --all --format github",
+		"plan":      `patchline plan "$PATCH_BRANCH" --format github-matrix`,
+		"build":     `patchline build "${{ matrix.id }}" --platform "${{ matrix.platform }}"`,
+		"sign":      "patchline sign",
+		"pr":        `patchline pr "$PATCH_BRANCH" --bundles dist`,
+		"gate":      `patchline gate "$PATCH_BRANCH"`,
+		"release":   `patchline pr "$PATCH_BRANCH" --merged`,
+		"artifacts": `patchline release "$GITHUB_REF_NAME" --out dist --sign`,
+		"build#":    "git fetch origin refs/notes/patchline-releases:refs/notes/patchline-releases",
 	} {
+		job = strings.TrimSuffix(job, "#")
 		if got := runs(job); !strings.Contains(got, want) {
 			t.Errorf("job %s runs\n%s\nwant %s", job, got, want)
 		}
@@ -136,6 +140,68 @@ func TestInitWorkflowGateStep(t *testing.T) {
 			out, err := cmd.CombinedOutput()
 			if pass := err == nil; pass != tc.pass {
 				t.Errorf("patchline gate exiting %d with stdout %q: step passed = %v, want %v\n%s", tc.code, tc.stdout, pass, tc.pass, out)
+			}
+		})
+	}
+}
+
+// TestInitWorkflowArtifactsStep runs the artifacts job's shell with a
+// stand-in patchline and git: a tag that matches [release] tags is released
+// and its record pushed; any other tag is left alone and the job passes.
+func TestInitWorkflowArtifactsStep(t *testing.T) {
+	t.Parallel()
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	_, wf := renderWorkflow(t)
+	job := wf.Jobs["artifacts"]
+	if job.If != "github.event_name == 'push' && github.ref_type == 'tag'" {
+		t.Errorf("artifacts runs if %q", job.If)
+	}
+	if !strings.Contains(wf.Jobs["validate"].If, "github.ref_type == 'branch'") {
+		t.Errorf("validate runs on tag pushes too: if %q", wf.Jobs["validate"].If)
+	}
+	if got, want := job.Env["TAG_PATTERN"], config.DefaultTags; got != want {
+		t.Errorf("TAG_PATTERN = %q, want [release] tags %q", got, want)
+	}
+	var step string
+	for _, s := range job.Steps {
+		if strings.Contains(s.Run, "patchline release") {
+			step = s.Run
+		}
+	}
+	for _, tc := range []struct {
+		tag      string
+		released bool
+	}{
+		{"v2026.3.0", true},
+		{"v2026.3.12", true},
+		{"nightly", false},
+		{"v2026.3.0-rc1", false},
+	} {
+		t.Run(tc.tag, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			for _, tool := range []string{"patchline", "git"} {
+				fake := "#!/bin/sh\necho \"" + tool + " $*\" >> calls.log\n"
+				if err := os.WriteFile(filepath.Join(dir, tool), []byte(fake), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cmd := exec.Command(bash, "--noprofile", "--norc", "-e", "-o", "pipefail", "-c", step)
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"),
+				"GITHUB_REF_NAME="+tc.tag, "TAG_PATTERN="+job.Env["TAG_PATTERN"])
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("step failed: %v\n%s", err, out)
+			}
+			calls, _ := os.ReadFile(filepath.Join(dir, "calls.log"))
+			released := strings.Contains(string(calls), "patchline release "+tc.tag+" --out dist")
+			pushed := strings.Contains(string(calls), "git push origin refs/notes/patchline-releases")
+			if released != tc.released || pushed != tc.released {
+				t.Errorf("tag %s: released %v, record pushed %v; want %v\n%s%s", tc.tag, released, pushed, tc.released, calls, out)
 			}
 		})
 	}
