@@ -6,6 +6,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// Sites name their time zone in site.toml; freeze windows are read in
+	// it even on hosts without a zoneinfo database (minimal containers).
+	_ "time/tzdata"
 
 	"github.com/patchline/patchline/internal/cli"
 )

@@ -26,7 +26,7 @@ import (
 // cmdMkBundle writes a bundle by hand, as an attacker holding a signing key
 // or a test that needs one without building a product would:
 //
-//	mkbundle [-patch ID] [-platform OS/ARCH] [-pattern RE] [-raw] [-check CMD [-check-timeout S] [-check-retries N]] OUT BASE TARGET OLDDIR NEWDIR
+//	mkbundle [-patch ID] [-platform OS/ARCH] [-pattern RE] [-raw] [-check CMD [-check-timeout S] [-check-attempts N]] OUT BASE TARGET OLDDIR NEWDIR
 //
 // It takes the tree OLDDIR (release BASE) to NEWDIR (release TARGET), every
 // changed file whole and zstd-compressed. A release's commit is the SHA-1
@@ -41,7 +41,7 @@ func cmdMkBundle(ts *testscript.TestScript, neg bool, args []string) {
 	raw := fl.Bool("raw", false, "write the metadata as given, unchecked, as a forger would")
 	check := fl.String("check", "", "the health check the bundle carries")
 	checkTimeout := fl.Int64("check-timeout", 0, "its timeout in seconds")
-	checkRetries := fl.Int("check-retries", 0, "its attempts")
+	checkAttempts := fl.Int("check-attempts", 0, "its attempts")
 	requires := fl.String("requires", "", "comma-separated patches that must be installed first")
 	freeze := fl.String("freeze", "", "a freeze window the bundle carries")
 	requireTest := fl.Bool("require-test", false, "production applies need evidence of a healthy test install")
@@ -101,7 +101,7 @@ func cmdMkBundle(ts *testscript.TestScript, neg bool, args []string) {
 		meta.Requires = strings.Split(*requires, ",")
 	}
 	if *check != "" {
-		meta.HealthCheck = &bundle.HealthCheck{Command: *check, Timeout: *checkTimeout, Retries: *checkRetries}
+		meta.HealthCheck = &bundle.HealthCheck{Command: *check, Timeout: *checkTimeout, Attempts: *checkAttempts}
 	}
 	if *raw {
 		ts.Check(os.WriteFile(out, writeRaw(ts, meta, payloads), 0o644))

@@ -153,7 +153,9 @@ type Meta struct {
 type HealthCheck struct {
 	Command string `json:"command"`
 	Timeout int64  `json:"timeout_seconds,omitempty"` // 0: the default, 60
-	Retries int    `json:"retries,omitempty"`         // 0: the default, 3
+	// Attempts is how often the check runs before the patch is rolled
+	// back: [install] check_retries + 1. 0: the default, 4.
+	Attempts int `json:"attempts,omitempty"`
 }
 
 // Rollout is the rollout policy as the bundle carries it.

@@ -391,6 +391,11 @@ func runInstalled(opts *InstalledOptions) error {
 		status := "applied"
 		if rc.RolledBackAt != nil {
 			status = "rolled back " + rc.RolledBackAt.UTC().Format(time.RFC3339)
+			if rc.AutoRolledBack {
+				status += " (failed its health check)"
+			}
+		} else if n := len(rc.Confirmations); n > 0 {
+			status += ", confirmed by " + textsafe.Line(rc.Confirmations[n-1].By)
 		}
 		if rc.Forced {
 			status += " (forced)"

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"io/fs"
@@ -21,6 +23,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/patchline/patchline"
+	"github.com/patchline/patchline/internal/artifact"
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/patchdiff"
 	"github.com/patchline/patchline/internal/pipeline"
@@ -48,11 +51,15 @@ func NewCmdDemo(f *Factory, runF func(*DemoOptions) error) *cobra.Command {
 		Long: `Makes a sample product repository (a small Go program) in a temporary
 directory, tags release v2026.3.0, cuts a patch branch with patchline new,
 commits the example fix, records it with patchline diff and checks it with
-patchline validate, printing each step; then builds the delta bundle, signs
-it with an ephemeral cosign key pair made in the temporary directory, shows
-a tampered copy refused (exit 3, nothing written), applies the signed
-bundle at a "customer" and rolls it back. Nothing outside the temporary
-directory is touched.`,
+patchline validate, printing each step. Then, with an ephemeral cosign key
+pair made in the temporary directory, it releases v2026.3.0 (signed
+archives and the release record), builds and signs the delta bundle, and
+plays the customer: installs the release from its archive, reads the
+bundle's installation guide, sees a tampered copy refused (exit 3, nothing
+written), makes a dry run, sees a failing health check rolled back by
+itself (exit 7), applies the bundle with its health check passing,
+confirms the fix and rolls it back. Nothing outside the temporary
+directory is touched, and nothing goes over the network.`,
 		Example: `  patchline demo
   patchline demo --dir /tmp/inventory --keep   # look around afterwards`,
 		Args: argsUsage(cobra.NoArgs),
@@ -225,67 +232,64 @@ func runDemo(ctx context.Context, opts *DemoOptions) (err error) {
 	if opts.Keep || opts.Dir != "" {
 		fmt.Fprintf(opts.IO.Out, "\nthe sample repository, bundles and customer install are in %s\n", root)
 	}
-	fmt.Fprintln(opts.IO.Out, "\ndemo finished: the patch was cut, recorded, validated, built, signed, applied and rolled back")
+	fmt.Fprintln(opts.IO.Out, "\ndemo finished: the patch was cut, recorded and validated; the release was built and installed; the bundle was built, signed, applied with its health check, confirmed and rolled back")
 	return nil
 }
 
-// ship is the second half of the demo: build the bundle, install the
-// release at a "customer", apply the patch, run the fixed program, roll back.
+// ship is the second half of the demo: release the base, build and sign
+// the bundle, install the release at a "customer", read the guide, dry-run,
+// see a failing health check rolled back, apply, confirm, roll back.
 func (d *demo) ship(ctx context.Context, root, id string) error {
 	plat := runtime.GOOS + "/" + runtime.GOARCH
+	d.say("patchline keys generate: an ephemeral cosign key pair for the demo")
+	keys, err := d.makeKeys(root)
+	if err != nil {
+		return err
+	}
+
+	d.say("patchline release %s --sign: the archives customers install, and the release record", demoBase)
+	releaseDir := filepath.Join(root, "release")
+	var paths bytes.Buffer
+	if err := runRelease(ctx, &ReleaseOptions{IO: &IOStreams{Out: &paths, ErrOut: io.Discard}, Repo: RepoFlags{Dir: d.dir}, Getenv: keys.getenv, Now: d.opts.Now,
+		Tag: demoBase, Out: releaseDir, Sign: true, Key: keys.private}); err != nil {
+		return err
+	}
+	var archive string
+	for _, p := range strings.Fields(paths.String()) {
+		fmt.Fprintf(d.opts.IO.Out, "wrote %s, signed\n", filepath.Base(p))
+		if strings.HasSuffix(p, ".tar.gz") && archive == "" {
+			archive = p
+		}
+	}
+	fmt.Fprintf(d.opts.IO.Out, "kept the record as a git note on %s (%s): bundle builds check their base against it\n", demoBase, artifact.NotesRef)
+
 	d.say("patchline build %s for %s: both releases, one delta bundle", id, plat)
+	bundlePath, err := d.build(ctx, root, id, plat)
+	if err != nil {
+		return err
+	}
+	key, err := loadSigningKey(keys.private, &IOStreams{Out: io.Discard, ErrOut: io.Discard}, keys.getenv)
+	if err != nil {
+		return err
+	}
+	sb, err := signBundleFile(key, bundlePath, "", "")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.opts.IO.Out, "signed %s (%s): %s, %s\n", filepath.Base(bundlePath), sb.Algorithm, filepath.Base(sb.Signature), filepath.Base(sb.SigstoreBundle))
+
+	d.say("patchline install: a customer installs %s from the signed archive", demoBase)
+	install := filepath.Join(root, "customer", "opt", "inventory")
+	if err := os.MkdirAll(filepath.Dir(install), 0o755); err != nil {
+		return err
+	}
+	quiet := &IOStreams{Out: io.Discard, ErrOut: io.Discard}
+	if err := runInstall(&InstallOptions{IO: &IOStreams{Out: d.opts.IO.Out, ErrOut: io.Discard}, Now: d.opts.Now, Getenv: d.getenv,
+		Archive: archive, Install: InstallFlags{Root: install}, Verify: VerifyFlags{Key: keys.public}}); err != nil {
+		return err
+	}
 	reg, err := (&RepoFlags{Dir: d.dir}).Registry()
 	if err != nil {
-		return err
-	}
-	p, err := reg.Load(id)
-	if err != nil {
-		return err
-	}
-	tags, err := reg.LoadTags()
-	if err != nil {
-		return err
-	}
-	base, err := tags.ReleaseTag(demoBase)
-	if err != nil {
-		return err
-	}
-	work := filepath.Join(root, "build")
-	if err := os.MkdirAll(work, 0o755); err != nil {
-		return err
-	}
-	defer os.RemoveAll(work)
-	bopts := &BuildOptions{IO: d.opts.IO, Getenv: d.getenv, Now: d.opts.Now, Out: filepath.Join(root, "dist"), Platforms: []string{plat}}
-	st, err := buildBundles(ctx, reg, p, base, base, work, bopts)
-	if err != nil {
-		return err
-	}
-	if len(st.Bundles) != 1 {
-		return fmt.Errorf("the demo expected one bundle, got %d", len(st.Bundles))
-	}
-	bundlePath := st.Bundles[0]
-	built, err := describeFile(bundlePath)
-	if err != nil {
-		return err
-	}
-	var binSize int64
-	for _, c := range st.Builds[plat].Changes {
-		binSize += c.File.Size
-	}
-	fmt.Fprintf(d.opts.IO.Out, "%s: %d bytes for a %d-byte program (%.1f%%)\n", filepath.Base(bundlePath), built.Size, binSize, 100*float64(built.Size)/float64(max(binSize, 1)))
-
-	d.say("patchline keys generate, then sign: an ephemeral cosign key pair for the demo")
-	pubKey, err := d.signDemo(root, bundlePath)
-	if err != nil {
-		return err
-	}
-
-	d.say("a customer runs %s", demoBase)
-	install := filepath.Join(root, "customer", "opt", "inventory")
-	if err := os.MkdirAll(install, 0o755); err != nil {
-		return err
-	}
-	if err := os.CopyFS(install, os.DirFS(st.Builds[plat].Old)); err != nil {
 		return err
 	}
 	stock := filepath.Join(d.dir, "data", "stock.csv")
@@ -293,25 +297,58 @@ func (d *demo) ship(ctx context.Context, root, id string) error {
 	before, _ := os.ReadFile(program)
 	d.runProgram(ctx, program, stock)
 
-	d.say("a tampered copy of the bundle is refused before anything is read or written")
-	if err := d.refuseTampered(bundlePath, pubKey, install, program, before); err != nil {
+	d.say("patchline guide: the installation guide signed into the bundle")
+	if err := d.showGuide(bundlePath, keys.public); err != nil {
 		return err
 	}
 
-	d.say("patchline apply --key: verify the signature, check the base, swap atomically")
-	verify := VerifyFlags{Key: pubKey}
-	if err := runApply(&ApplyOptions{IO: &IOStreams{Out: d.opts.IO.Out, ErrOut: io.Discard}, Now: d.opts.Now, Getenv: d.getenv, Verify: verify, Bundle: bundlePath, Install: InstallFlags{Root: install}}); err != nil {
+	d.say("a tampered copy of the bundle is refused before anything is read or written")
+	if err := d.refuseTampered(bundlePath, keys.public, install); err != nil {
+		return err
+	}
+
+	verify := VerifyFlags{Key: keys.public}
+	stage := StageFlags{Env: "test", Site: "acme-berlin", Operator: "Sam Support"}
+	apply := func(io *IOStreams, check string, dryRun bool) error {
+		return runApply(&ApplyOptions{IO: io, Now: d.opts.Now, Getenv: d.getenv, Verify: verify, Bundle: bundlePath,
+			Install: InstallFlags{Root: install}, Check: check, DryRun: dryRun, Stage: stage})
+	}
+	d.say("patchline apply --dry-run: every check apply makes, and the plan; nothing written")
+	if err := apply(&IOStreams{Out: d.opts.IO.Out, ErrOut: io.Discard}, "", true); err != nil {
+		return err
+	}
+
+	const siteCheck = "./inventory /srv/inventory/stock.csv"
+	d.say("a site's own health check fails after the swap: apply rolls the patch back by itself")
+	err = apply(quiet, siteCheck, false)
+	if ExitCode(err) != ExitRolledBack {
+		return fmt.Errorf("the failing health check did not roll the patch back: %v", err)
+	}
+	fmt.Fprintf(d.opts.IO.Out, "patchline apply --check '%s': exit %d\n  %s\n", siteCheck, ExitRolledBack, strings.ReplaceAll(err.Error(), root+string(filepath.Separator), ""))
+	if now, _ := os.ReadFile(program); !bytes.Equal(now, before) {
+		return fmt.Errorf("the automatic rollback did not restore %s byte for byte", program)
+	}
+	fmt.Fprintf(d.opts.IO.Out, "%s is byte for byte the %s release again; the receipt keeps the check's output\n", filepath.Base(program), demoBase)
+
+	d.say("patchline apply --env test: verify, check the base, swap atomically, run the bundle's health check")
+	if err := apply(&IOStreams{Out: d.opts.IO.Out, ErrOut: io.Discard}, "", false); err != nil {
 		return err
 	}
 	d.runProgram(ctx, program, stock)
-	if err := runApply(&ApplyOptions{IO: &IOStreams{Out: io.Discard, ErrOut: io.Discard}, Now: d.opts.Now, Getenv: d.getenv, Verify: verify, Bundle: bundlePath, Install: InstallFlags{Root: install}}); ExitCode(err) == ExitPrecondition {
+	if err := apply(quiet, "", false); ExitCode(err) == ExitPrecondition {
 		fmt.Fprintf(d.opts.IO.Out, "applying it a second time is refused (exit %d): %v\n", ExitPrecondition, err)
 	} else {
 		return fmt.Errorf("a replayed apply was not refused: %v", err)
 	}
 
+	d.say("patchline confirm: the customer says CRM-1042 is resolved")
+	if err := runConfirm(&ConfirmOptions{IO: d.opts.IO, Now: d.opts.Now, ID: id, Install: InstallFlags{Root: install},
+		By: "Chris Customer", Note: "CRM-1042: the stock list with quoted names imports"}); err != nil {
+		return err
+	}
+
 	d.say("patchline installed, then rollback")
-	if err := runInstalled(&InstalledOptions{IO: d.opts.IO, Install: InstallFlags{Root: install}}); err != nil {
+	if err := runInstalled(&InstalledOptions{IO: d.opts.IO, Now: d.opts.Now, Install: InstallFlags{Root: install}}); err != nil {
 		return err
 	}
 	if err := runRollback(&RollbackOptions{IO: &IOStreams{Out: d.opts.IO.Out, ErrOut: io.Discard}, Now: d.opts.Now, ID: id, Install: InstallFlags{Root: install}}); err != nil {
@@ -327,17 +364,85 @@ func (d *demo) ship(ctx context.Context, root, id string) error {
 	return nil
 }
 
-// signDemo makes an ephemeral key pair under root/keys, with a random
-// password that is never shown, and signs the bundle with it as CI would.
-// It returns the public key's path.
-func (d *demo) signDemo(root, bundlePath string) (string, error) {
+// build builds the patch's bundle for one platform on the release it was
+// cut from, and says how small it is.
+func (d *demo) build(ctx context.Context, root, id, plat string) (string, error) {
+	reg, err := (&RepoFlags{Dir: d.dir}).Registry()
+	if err != nil {
+		return "", err
+	}
+	p, err := reg.Load(id)
+	if err != nil {
+		return "", err
+	}
+	tags, err := reg.LoadTags()
+	if err != nil {
+		return "", err
+	}
+	base, err := tags.ReleaseTag(demoBase)
+	if err != nil {
+		return "", err
+	}
+	work := filepath.Join(root, "build")
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(work)
+	bopts := &BuildOptions{IO: d.opts.IO, Getenv: d.getenv, Now: d.opts.Now, Out: filepath.Join(root, "dist"), Platforms: []string{plat}}
+	st, err := buildBundles(ctx, reg, p, base, base, work, bopts)
+	if err != nil {
+		return "", err
+	}
+	if len(st.Bundles) != 1 {
+		return "", fmt.Errorf("the demo expected one bundle, got %d", len(st.Bundles))
+	}
+	bundlePath := st.Bundles[0]
+	built, err := describeFile(bundlePath)
+	if err != nil {
+		return "", err
+	}
+	var binSize int64
+	for _, c := range st.Builds[plat].Changes {
+		binSize += c.File.Size
+	}
+	fmt.Fprintf(d.opts.IO.Out, "%s: %d bytes for a %d-byte program (%.1f%%)\n", filepath.Base(bundlePath), built.Size, binSize, 100*float64(built.Size)/float64(max(binSize, 1)))
+	return bundlePath, nil
+}
+
+// showGuide prints the guide's heading, what it fixes and its steps; the
+// whole guide is what patchline guide prints.
+func (d *demo) showGuide(bundlePath, pubKey string) error {
+	var guide bytes.Buffer
+	if err := runGuide(&GuideOptions{IO: &IOStreams{Out: &guide, ErrOut: io.Discard}, Getenv: d.getenv, Verify: VerifyFlags{Key: pubKey}, Bundle: bundlePath}); err != nil {
+		return err
+	}
+	lines := strings.Split(guide.String(), "\n")
+	for i, l := range lines {
+		if i == 0 || i == 2 || strings.HasPrefix(l, "| Applies to") || strings.HasPrefix(l, "### ") {
+			fmt.Fprintf(d.opts.IO.Out, "  %s\n", l)
+		}
+	}
+	fmt.Fprintf(d.opts.IO.Out, "(%d lines in all: patchline guide dist/%s)\n", len(lines), filepath.Base(bundlePath))
+	return nil
+}
+
+// demoKeys is the demo's ephemeral key pair and the environment that
+// holds its password.
+type demoKeys struct {
+	private, public string
+	getenv          func(string) string
+}
+
+// makeKeys makes an ephemeral key pair under root/keys, with a random
+// password that is never shown, as CI keeps one in its secrets.
+func (d *demo) makeKeys(root string) (*demoKeys, error) {
 	keys := filepath.Join(root, "keys")
 	if err := os.MkdirAll(keys, 0o700); err != nil {
-		return "", err
+		return nil, err
 	}
 	secret := make([]byte, 18)
 	if _, err := rand.Read(secret); err != nil {
-		return "", err
+		return nil, err
 	}
 	password := base64.RawURLEncoding.EncodeToString(secret)
 	getenv := func(k string) string {
@@ -346,30 +451,24 @@ func (d *demo) signDemo(root, bundlePath string) (string, error) {
 		}
 		return d.getenv(k)
 	}
-	quiet := &IOStreams{Out: io.Discard, ErrOut: io.Discard}
 	prefix := filepath.Join(keys, "cosign")
-	if err := runKeysGenerate(&KeysGenerateOptions{IO: quiet, Getenv: getenv, Prefix: prefix}); err != nil {
-		return "", err
+	if err := runKeysGenerate(&KeysGenerateOptions{IO: &IOStreams{Out: io.Discard, ErrOut: io.Discard}, Getenv: getenv, Prefix: prefix}); err != nil {
+		return nil, err
 	}
 	fmt.Fprintf(d.opts.IO.Out, "wrote %s.key (encrypted, password in COSIGN_PASSWORD) and %s.pub\n", prefix, prefix)
-	key, err := loadSigningKey(prefix+".key", quiet, getenv)
-	if err != nil {
-		return "", err
-	}
-	sb, err := signBundleFile(key, bundlePath, "", "")
-	if err != nil {
-		return "", err
-	}
-	fmt.Fprintf(d.opts.IO.Out, "signed %s (%s): %s, %s\n", filepath.Base(bundlePath), sb.Algorithm, filepath.Base(sb.Signature), filepath.Base(sb.SigstoreBundle))
-	return prefix + ".pub", nil
+	return &demoKeys{private: prefix + ".key", public: prefix + ".pub", getenv: getenv}, nil
 }
 
 // refuseTampered flips one byte of a copy of the signed bundle, shows
 // apply refusing it with exit 3, and checks that nothing was written to the
-// install root.
-func (d *demo) refuseTampered(bundlePath, pubKey, install, program string, before []byte) error {
+// install: not its files, not its state.
+func (d *demo) refuseTampered(bundlePath, pubKey, install string) error {
 	dir := filepath.Join(filepath.Dir(bundlePath), "tampered")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	was, err := treeSum(install)
+	if err != nil {
 		return err
 	}
 	tampered := filepath.Join(dir, filepath.Base(bundlePath))
@@ -386,17 +485,44 @@ func (d *demo) refuseTampered(bundlePath, pubKey, install, program string, befor
 		}
 	}
 	fmt.Fprintf(d.opts.IO.Out, "copied the bundle and its signatures to tampered/ and flipped one bit in the middle of the bundle\n")
-	err := runApply(&ApplyOptions{IO: &IOStreams{Out: io.Discard, ErrOut: io.Discard}, Now: d.opts.Now, Getenv: d.getenv, Verify: VerifyFlags{Key: pubKey}, Bundle: tampered, Install: InstallFlags{Root: install}})
+	err = runApply(&ApplyOptions{IO: &IOStreams{Out: io.Discard, ErrOut: io.Discard}, Now: d.opts.Now, Getenv: d.getenv, Verify: VerifyFlags{Key: pubKey}, Bundle: tampered, Install: InstallFlags{Root: install}})
 	if ExitCode(err) != ExitVerification {
 		return fmt.Errorf("a tampered bundle was not refused: %v", err)
 	}
 	fmt.Fprintf(d.opts.IO.Out, "patchline apply tampered/%s --key cosign.pub: refused (exit %d)\n  %s\n", filepath.Base(tampered), ExitVerification, strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "tampered/"))
-	now, _ := os.ReadFile(program)
-	if _, serr := os.Stat(filepath.Join(install, ".patchline")); serr == nil || !bytes.Equal(now, before) {
+	is, err := treeSum(install)
+	if err != nil {
+		return err
+	}
+	if is != was {
 		return fmt.Errorf("the refused apply wrote to %s", install)
 	}
 	fmt.Fprintf(d.opts.IO.Out, "nothing was written to the customer's install\n")
 	return nil
+}
+
+// treeSum is a digest of every name, mode and byte under dir.
+func treeSum(dir string) (string, error) {
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := e.Info()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%q %v %d\n", p, info.Mode(), info.Size())
+		if info.Mode().IsRegular() {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			h.Write(data)
+		}
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil)), err
 }
 
 // runProgram runs the installed sample program and shows what it prints.

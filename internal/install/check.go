@@ -21,7 +21,9 @@ var ErrUnhealthy = errors.New("unhealthy")
 // Health check defaults, as [install] documents them.
 const (
 	DefaultCheckTimeout = 60 * time.Second
-	DefaultCheckRetries = 3
+	// DefaultCheckAttempts is [install] check_retries' default, 3, and the
+	// first run.
+	DefaultCheckAttempts = 4
 	// maxCheckOutput is how much of a check's output a receipt keeps: its
 	// last lines, enough to see why it failed.
 	maxCheckOutput = 4 << 10
@@ -33,7 +35,7 @@ func effectiveCheck(override string, fromBundle *bundle.HealthCheck) *bundle.Hea
 	if strings.TrimSpace(override) != "" {
 		hc := bundle.HealthCheck{Command: override}
 		if fromBundle != nil {
-			hc.Timeout, hc.Retries = fromBundle.Timeout, fromBundle.Retries
+			hc.Timeout, hc.Attempts = fromBundle.Timeout, fromBundle.Attempts
 		}
 		return &hc
 	}
@@ -50,9 +52,9 @@ func (in *installer) healthCheck(hc *bundle.HealthCheck, patch string) CheckOutc
 	if hc.Timeout > 0 {
 		timeout = time.Duration(hc.Timeout) * time.Second
 	}
-	attempts := DefaultCheckRetries
-	if hc.Retries > 0 {
-		attempts = hc.Retries
+	attempts := DefaultCheckAttempts
+	if hc.Attempts > 0 {
+		attempts = hc.Attempts
 	}
 	sleep := in.opts.Sleep
 	if sleep == nil {

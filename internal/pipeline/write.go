@@ -61,8 +61,8 @@ func (Write) Run(ctx context.Context, s *State) error {
 			Includes:   info.includes,
 		}
 		if c := s.Config.Install.Check; strings.TrimSpace(c) != "" {
-			// Retries carries the attempts: check_retries = 0 is one.
-			meta.HealthCheck = &bundle.HealthCheck{Command: c, Timeout: int64(s.Config.CheckTimeout() / time.Second), Retries: max(1, s.Config.CheckRetries())}
+			// check_retries = 0 is one attempt.
+			meta.HealthCheck = &bundle.HealthCheck{Command: c, Timeout: int64(s.Config.CheckTimeout() / time.Second), Attempts: 1 + s.Config.CheckRetries()}
 		}
 		if r := s.Config.Rollout; r.RequireTest || len(r.Freeze) > 0 {
 			meta.Rollout = &bundle.Rollout{RequireTest: r.RequireTest, Freeze: r.Freeze}
