@@ -1,11 +1,14 @@
 package artifact
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/patchline/patchline/internal/bundle"
 )
 
 func sum(data string) string {
@@ -156,4 +159,42 @@ func TestDiff(t *testing.T) {
 	if !errors.Is(err, ErrMismatch) {
 		t.Errorf("%v is not ErrMismatch", err)
 	}
+}
+
+// FuzzDecodeRecord: a release record read from a note or an archive either
+// decodes into a record whose every file path a bundle could name, or is
+// refused with ErrBadRecord; what it accepts encodes and decodes again.
+func FuzzDecodeRecord(f *testing.F) {
+	good, err := Encode(testRecord())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	for _, evil := range []string{"../../etc/passwd", "/bin/sh", "bin//hello", "bin/hello\x1b[2J"} {
+		f.Add(bytes.ReplaceAll(good, []byte("bin/hello"), []byte(evil)))
+	}
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := Decode(data)
+		if err != nil {
+			if !errors.Is(err, ErrBadRecord) {
+				t.Fatalf("Decode: %v does not wrap ErrBadRecord", err)
+			}
+			return
+		}
+		for _, p := range r.Platforms {
+			for _, fl := range p.Files {
+				if err := bundle.CheckPath(fl.Path); err != nil {
+					t.Fatalf("accepted %q: %v", fl.Path, err)
+				}
+			}
+		}
+		again, err := Encode(r)
+		if err != nil {
+			t.Fatalf("an accepted record does not encode: %v", err)
+		}
+		if _, err := Decode(again); err != nil {
+			t.Fatalf("an encoded record does not decode: %v", err)
+		}
+	})
 }

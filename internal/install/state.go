@@ -128,6 +128,11 @@ func decodeState(name string, v any) error {
 	if err != nil {
 		return err
 	}
+	return decodeStateData(name, data, v)
+}
+
+// decodeStateData decodes the bytes of the record name strictly.
+func decodeStateData(name string, data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
