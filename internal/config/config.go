@@ -133,6 +133,9 @@ type Install struct {
 	Check        string `toml:"check"`         // a shell command; empty: no check
 	CheckTimeout string `toml:"check_timeout"` // a duration ("60s", "2m"); Decode fills in DefaultCheckTimeout
 	CheckRetries int    `toml:"check_retries"` // attempts after the first; Decode fills in DefaultCheckRetries
+	// Services are the product's services the installation guide stops
+	// before every patch and starts after it, with those a manifest names.
+	Services []string `toml:"services"`
 }
 
 // Defaults and bounds of [install].

@@ -480,6 +480,7 @@ func TestDecodeInstallRollout(t *testing.T) {
 check = "./bin/inventory selftest --quick"
 check_timeout = "2m"
 check_retries = 0
+services = ["inventory.service", "inventory-worker@1.service"]
 
 [rollout]
 require_test = true
@@ -489,8 +490,9 @@ freeze = ["Fri 18:00-Mon 06:00", "2026-12-20..2027-01-04"]
 	if err != nil {
 		t.Fatalf("Decode: %v", err)
 	}
-	want := Install{Check: "./bin/inventory selftest --quick", CheckTimeout: "2m", CheckRetries: 0}
-	if c.Install != want || !c.Rollout.RequireTest {
+	want := Install{Check: "./bin/inventory selftest --quick", CheckTimeout: "2m", CheckRetries: 0,
+		Services: []string{"inventory.service", "inventory-worker@1.service"}}
+	if !reflect.DeepEqual(c.Install, want) || !c.Rollout.RequireTest {
 		t.Errorf("Decode = %+v, %+v", c.Install, c.Rollout)
 	}
 	if got := c.CheckTimeout(); got != 2*time.Minute {
@@ -559,7 +561,10 @@ func TestDecodeInstallRolloutProblems(t *testing.T) {
 		{"retries as a string", install(`check_retries = "3"`), []string{
 			f + `:38:17: PL012 config.type: install.check_retries must be an integer, got string (hint: write it as check_retries = 3)`}},
 		{"unknown install key", install(`timeout = "60s"`), []string{
-			f + `:38:1: PL011 config.unknown-key: unknown key "timeout" in [install] (hint: known keys: check, check_timeout, check_retries)`}},
+			f + `:38:1: PL011 config.unknown-key: unknown key "timeout" in [install] (hint: known keys: check, check_timeout, check_retries, services)`}},
+		{"bad services", install(`services = ["inventory.service", "rm -rf /", "inventory.service"]`), []string{
+			f + `:38:34: PL014 config.bad-value: "rm -rf /" in install.services is not a service name (hint: write the name a service manager knows it by, letters, digits and @ . _ : + - only, e.g. services = ["inventory.service"])`,
+			f + `:38:46: PL014 config.bad-value: install.services lists "inventory.service" twice (hint: remove the repeated entry)`}},
 		{"require_test as a string", rollout(`require_test = "yes"`), []string{
 			f + `:38:16: PL012 config.type: rollout.require_test must be a boolean (true or false), got string (hint: write it as require_test = true)`}},
 		{"freeze as a string", rollout(`freeze = "Sat-Sun"`), []string{

@@ -70,6 +70,7 @@ var examples = map[string]string{
 	"install.check":              `check = "./bin/inventory selftest"`,
 	"install.check_timeout":      `check_timeout = "60s"`,
 	"install.check_retries":      "check_retries = 3",
+	"install.services":           `services = ["inventory.service"]`,
 	"rollout":                    `[rollout] with freeze = ["Fri 18:00-Mon 06:00"]`,
 	"rollout.require_test":       "require_test = true",
 	"rollout.freeze":             `freeze = ["Fri 18:00-Mon 06:00", "2026-12-20..2027-01-04"]`,
@@ -338,6 +339,12 @@ func (k *checker) install(c *Config) {
 				"the time one run of the check may take, e.g. "+examples["install.check_timeout"])
 		}
 	}
+	k.list(c.Install.Services, false, func(pos stricttoml.Pos, name, s string) {
+		if !manifest.IsServiceName(s) {
+			k.bad(pos, fmt.Sprintf("%q in %s is not a service name", s, name),
+				"write the name a service manager knows it by, letters, digits and @ . _ : + - only, e.g. "+examples[name])
+		}
+	}, "install", "services")
 	if k.set("install", "check_retries") && (c.Install.CheckRetries < 0 || c.Install.CheckRetries > MaxCheckRetries) {
 		k.bad(k.doc.ValuePos("install", "check_retries"), fmt.Sprintf("install.check_retries must be between 0 and %d, got %d", MaxCheckRetries, c.Install.CheckRetries),
 			"how often a failed check runs again before the patch is rolled back, e.g. "+examples["install.check_retries"])

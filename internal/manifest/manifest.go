@@ -125,3 +125,7 @@ func (m *Manifest) Year() int {
 	}
 	return y
 }
+
+// IsServiceName reports whether s is a service name the installation guide
+// can put in a command unquoted (manifest services, [install] services).
+func IsServiceName(s string) bool { return serviceRE.MatchString(s) }

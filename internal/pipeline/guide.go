@@ -210,7 +210,9 @@ func (s *State) guideTemplate() (string, error) {
 
 // guide renders the installation guide of one bundle.
 func (s *State) guide(meta *bundle.Meta, info *patchInfo) (string, error) {
-	return RenderGuide(info.template, NewGuide(meta, s.Patch.Manifest, info.prerequisites))
+	g := NewGuide(meta, s.Patch.Manifest, info.prerequisites)
+	g.setServices(append(slices.Clone(s.Patch.Manifest.Services), s.Config.Install.Services...))
+	return RenderGuide(info.template, g)
 }
 
 // NewGuide fills a guide from a bundle's metadata and the patch's manifest,
@@ -270,7 +272,12 @@ var safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // manifest's order) and start them again (in reverse), for the platform's
 // service manager.
 func (g *Guide) setServices(services []string) {
-	g.Services = lines(services)
+	g.Services = nil
+	for _, s := range lines(services) {
+		if !slices.Contains(g.Services, s) {
+			g.Services = append(g.Services, s)
+		}
+	}
 	stop, start := "sudo service %s stop", "sudo service %s start"
 	switch g.OS {
 	case "linux":
