@@ -13,7 +13,8 @@
 # gives, in bench/out/realclone/containerd: one pack of every object
 # reachable from the branches and tags (objects DIR lacks, as a partial
 # snapshot lacks some old large blobs, are left out), the branches as
-# refs/remotes/origin/*, the tags, main checked out, no commit-graph.
+# refs/remotes/origin/*, the tags, all in packed-refs with their peeled ids,
+# main checked out, no commit-graph.
 # Then, as a containerd maintainer adopting patchline would:
 #
 #   - commits a .patchline.toml on main (lines from tags vX.Y.Z, maintenance
@@ -86,6 +87,7 @@ if [ $reclone = 1 ] || [ ! -f "$clone/.git/bench-stamp" ] || [ "$(cat "$clone/.g
 	git -C "$src" for-each-ref --format='create %(refname) %(objectname)' refs/tags | git -C "$clone" update-ref --stdin
 	git -C "$clone" symbolic-ref refs/remotes/origin/HEAD refs/remotes/origin/main
 	git -C "$clone" update-ref refs/heads/main refs/remotes/origin/main
+	git -C "$clone" pack-refs --all # git clone writes the refs it fetched into packed-refs
 	git -C "$clone" config branch.main.remote origin
 	git -C "$clone" config branch.main.merge refs/heads/main
 	git -C "$clone" reset -q --hard main

@@ -112,10 +112,14 @@ func isHex(s string) bool {
 // Message is an annotated tag's message, without its signature; "" for a
 // lightweight tag.
 func (t Tag) Message() string {
-	if t.object == nil {
+	if !t.Annotated {
 		return ""
 	}
-	return t.object.Message
+	obj, err := t.object()
+	if err != nil {
+		return ""
+	}
+	return obj.Message
 }
 
 // AddNote makes data the note of object on a notes ref, in a new notes

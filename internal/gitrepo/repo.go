@@ -37,6 +37,9 @@ type Repo struct {
 	git   *git.Repository
 	graph *graph                                   // the commit-graph, when the repository has one
 	refs  map[plumbing.ReferenceName]plumbing.Hash // read once; nil until needed
+	// peeled is what packed-refs says the annotated tags among refs peel to.
+	peeled map[plumbing.ReferenceName]plumbing.Hash
+	gitDir string // the .git directory when patchline reads its ref files itself
 }
 
 // objectCache is how much decoded object data a Repo keeps: enough for the
@@ -70,6 +73,7 @@ func Open(dir string) (*Repo, error) {
 			// write`) makes ancestry walks cheap and its generation numbers
 			// bound them exactly.
 			repo.graph, _ = loadGraph(root.Root())
+			repo.gitDir = root.Root()
 			st = newPackStore(fs, filepath.Join(root.Root(), "objects"))
 		}
 	}
@@ -86,6 +90,11 @@ func Open(dir string) (*Repo, error) {
 // thousands of patch branches the square of their number.
 func (r *Repo) reference(name plumbing.ReferenceName) (plumbing.Hash, bool, error) {
 	if r.refs == nil {
+		if snap, ok := readRefFiles(r.gitDir); ok {
+			r.refs, r.peeled = snap.hashes, snap.peeled
+			h, ok := r.refs[name]
+			return h, ok, nil
+		}
 		iter, err := r.git.References()
 		if err != nil {
 			return plumbing.ZeroHash, false, fmt.Errorf("list refs: %w", err)
@@ -100,7 +109,7 @@ func (r *Repo) reference(name plumbing.ReferenceName) (plumbing.Hash, bool, erro
 		if err != nil {
 			return plumbing.ZeroHash, false, fmt.Errorf("list refs: %w", err)
 		}
-		r.refs = refs
+		r.refs, r.peeled = refs, nil
 	}
 	h, ok := r.refs[name]
 	return h, ok, nil
@@ -120,7 +129,7 @@ func shortName(name plumbing.ReferenceName) string {
 }
 
 // refsChanged drops the refs snapshot after patchline itself moved a ref.
-func (r *Repo) refsChanged() { r.refs = nil }
+func (r *Repo) refsChanged() { r.refs, r.peeled = nil, nil }
 
 // Root is the work tree's top directory, "" for a bare repository.
 func (r *Repo) Root() string { return r.root }
@@ -130,52 +139,154 @@ type Tag struct {
 	Name      string
 	Commit    Hash
 	Annotated bool
-	Signed    bool      // an annotated tag carrying a PGP or SSH signature
-	Tagged    time.Time // the tagger's time of an annotated tag; zero for a lightweight one
-	object    *object.Tag
+	id        Hash // the tag object of an annotated tag
+	repo      *Repo
 }
 
 // Tags lists every tag that points (possibly through tag objects) at a commit,
-// sorted by name.
+// sorted by name. What packed-refs records peeled costs no object read but
+// the type of the object it peels to; another annotated tag costs the
+// headers of its tag object. Messages, signatures and tagger times are read
+// only when Message, Signed, VerifyTag or Tagged asks.
 func (r *Repo) Tags() ([]Tag, error) {
-	iter, err := r.git.Tags()
-	if err != nil {
+	if _, _, err := r.reference(plumbing.HEAD); err != nil { // the refs snapshot
 		return nil, fmt.Errorf("list tags: %w", err)
 	}
+	ps, _ := r.git.Storer.(*packStore)
 	var tags []Tag
-	err = iter.ForEach(func(ref *plumbing.Reference) error {
-		t := Tag{Name: shortName(ref.Name()), Commit: ref.Hash()}
-		if obj, err := r.git.TagObject(ref.Hash()); err == nil {
-			t.Annotated, t.Signed, t.Tagged, t.object = true, obj.PGPSignature != "", obj.Tagger.When.UTC(), obj
-			// Peel tags of tags down to the commit, as git does.
-			target := obj
-			for depth := 0; target.TargetType == plumbing.TagObject && depth < 16; depth++ {
-				if target, err = r.git.TagObject(target.Target); err != nil {
-					return nil
+	peel := func(name plumbing.ReferenceName, h Hash) {
+		t := Tag{Name: shortName(name), Commit: h, repo: r}
+		if p, ok := r.peeled[name]; ok && p != h {
+			// packed-refs says h is a tag object that peels to p.
+			if typ, ok := r.objectType(ps, p); ok {
+				if typ == plumbing.CommitObject {
+					t.Annotated, t.id, t.Commit = true, h, p
+					tags = append(tags, t)
 				}
+				return // a tag of a tree or blob is not a release
 			}
-			c, err := target.Commit()
-			if err != nil {
-				return nil // a tag of a tree or blob is not a release
+		}
+		// Peel tags of tags down to the commit, as git does.
+		for depth := 0; depth < 16; depth++ {
+			th, ok := r.tagHead(ps, h)
+			if !ok {
+				if depth == 0 {
+					break // not an object this repository has: listed as it is
+				}
+				return
 			}
-			t.Commit = c.Hash
+			if th.typ != plumbing.TagObject {
+				if depth > 0 && th.typ != plumbing.CommitObject {
+					return // a tag of a tree or blob is not a release
+				}
+				break
+			}
+			if depth == 0 {
+				t.Annotated, t.id = true, h
+			}
+			h = th.target
+			if th.targetType != plumbing.TagObject {
+				if th.targetType != plumbing.CommitObject {
+					return
+				}
+				t.Commit = h
+				break
+			}
 		}
 		tags = append(tags, t)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list tags: %w", err)
+	}
+	for name, h := range r.refs {
+		if name.IsTag() {
+			peel(name, h)
+		}
 	}
 	sort.Slice(tags, func(i, j int) bool { return tags[i].Name < tags[j].Name })
 	return tags, nil
 }
 
+// objectType is the type of object h without reading its content when it is
+// packed. ok is false when the repository does not have it.
+func (r *Repo) objectType(ps *packStore, h Hash) (plumbing.ObjectType, bool) {
+	if ps != nil {
+		if typ, ok := ps.objectType(h); ok {
+			return typ, true
+		}
+	}
+	obj, err := r.git.Storer.EncodedObject(plumbing.AnyObject, h)
+	if err != nil {
+		return plumbing.InvalidObject, false
+	}
+	return obj.Type(), true
+}
+
+// tagHead reads the head of object h: from the packs when it can, else
+// through go-git (loose objects), decoding the whole tag.
+func (r *Repo) tagHead(ps *packStore, h Hash) (tagHead, bool) {
+	if ps != nil {
+		if th, ok := ps.tagHead(h); ok {
+			return th, true
+		}
+	}
+	obj, err := r.git.Storer.EncodedObject(plumbing.AnyObject, h)
+	if err != nil {
+		return tagHead{}, false
+	}
+	if obj.Type() != plumbing.TagObject {
+		return tagHead{typ: obj.Type()}, true
+	}
+	tag, err := object.DecodeTag(r.git.Storer, obj)
+	if err != nil {
+		return tagHead{}, false
+	}
+	return tagHead{typ: plumbing.TagObject, target: tag.Target, targetType: tag.TargetType, tagged: tag.Tagger.When.UTC()}, true
+}
+
+// Tagged is the tagger's time of an annotated tag, read from its headers;
+// zero for a lightweight tag and for an annotated tag made before git
+// recorded a tagger.
+func (t Tag) Tagged() (time.Time, error) {
+	if !t.Annotated || t.repo == nil {
+		return time.Time{}, nil
+	}
+	ps, _ := t.repo.git.Storer.(*packStore)
+	th, ok := t.repo.tagHead(ps, t.id)
+	if !ok || th.typ != plumbing.TagObject {
+		return time.Time{}, fmt.Errorf("read tag %s: its tag object %s is missing or unreadable", t.Name, t.id)
+	}
+	return th.tagged, nil
+}
+
+// object reads the whole tag object of an annotated tag.
+func (t Tag) object() (*object.Tag, error) {
+	if !t.Annotated || t.repo == nil {
+		return nil, fmt.Errorf("tag %s is not an annotated tag", t.Name)
+	}
+	obj, err := t.repo.git.TagObject(t.id)
+	if err != nil {
+		return nil, fmt.Errorf("read tag %s: %w", t.Name, err)
+	}
+	return obj, nil
+}
+
+// Signed reports whether an annotated tag carries a PGP or SSH signature.
+func (t Tag) Signed() (bool, error) {
+	if !t.Annotated {
+		return false, nil
+	}
+	obj, err := t.object()
+	if err != nil {
+		return false, err
+	}
+	return obj.PGPSignature != "", nil
+}
+
 // VerifyTag checks an annotated tag's PGP signature against an armored key ring.
 func (t Tag) VerifyTag(armoredKeyRing string) error {
-	if t.object == nil || !t.Signed {
+	obj, err := t.object()
+	if err != nil || obj.PGPSignature == "" {
 		return fmt.Errorf("tag %s is not signed", t.Name)
 	}
-	if _, err := t.object.Verify(armoredKeyRing); err != nil {
+	if _, err := obj.Verify(armoredKeyRing); err != nil {
 		return fmt.Errorf("tag %s: bad signature: %w", t.Name, err)
 	}
 	return nil

@@ -416,8 +416,8 @@ func trailers(msg string) (ids []string, approvals []Approval) {
 // TaggedAt is when a release was tagged: the tagger's time of an annotated
 // tag, else the time of the commit it names.
 func (h *History) TaggedAt(tag gitrepo.Tag) (time.Time, error) {
-	if !tag.Tagged.IsZero() {
-		return tag.Tagged, nil
+	if at, err := tag.Tagged(); err != nil || !at.IsZero() {
+		return at, err
 	}
 	c, err := h.Reg.Repo.Commit(tag.Commit)
 	if err != nil {

@@ -149,8 +149,12 @@ func (baseRule) Check(v *Validator, s *State) ([]Finding, error) {
 		return fs, nil
 	}
 	f.Code, f.Rule = CodeBaseUnsigned, "base.signed"
+	signed, err := tag.Signed()
+	if err != nil {
+		return nil, err
+	}
 	switch {
-	case !tag.Signed:
+	case !signed:
 		f.Message = fmt.Sprintf("release tag %s is not signed, and [release] signed_tags requires it", m.Base)
 		f.Hint = "release managers sign release tags with `git tag -s`"
 		return append(fs, f), nil
