@@ -27,7 +27,7 @@ import (
 func TestGitHubScripts(t *testing.T) {
 	t.Parallel()
 	var files []string
-	for _, pattern := range []string{"pr_*.txtar", "gate_*.txtar", "github_*.txtar", "demo_offline.txtar"} {
+	for _, pattern := range []string{"pr_*.txtar", "gate_*.txtar", "github_*.txtar", "demo_offline.txtar", "cases_github*.txtar"} {
 		m, err := filepath.Glob(filepath.Join("testdata", "script", pattern))
 		if err != nil {
 			t.Fatal(err)
@@ -45,6 +45,7 @@ func TestGitHubScripts(t *testing.T) {
 			if err := setupScript(env); err != nil {
 				return err
 			}
+			setupWebhooks(env)
 			h := &fakeHolder{}
 			env.Values[fakeKey{}] = h
 			sniffers := map[string]*sniffer{}
@@ -64,9 +65,11 @@ func TestGitHubScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
-			"exits":  cmdExits,
-			"github": cmdGitHub,
-			"sniff":  cmdSniff,
+			"exits":    cmdExits,
+			"github":   cmdGitHub,
+			"sniff":    cmdSniff,
+			"webhook":  cmdWebhook,
+			"mkbundle": cmdMkBundle,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -113,6 +116,9 @@ const fakeToken = "ghs_fake"
 //	                                 status, then the answer
 //	github note REF OBJECT           the note OBJECT has on REF
 //	github note-set REF OBJECT TEXT  make TEXT the note, as a push of the notes ref by hand would
+//	github issue [OWNER/REPO] TITLE  open an issue (in the fake's repository, or another); sets $ISSUE
+//	github issues                    print each issue: OWNER/REPO#N STATE [REASON] comments=N
+//	github comments OWNER/REPO#N     print the issue's comments, each after a line "--- comment ID"
 //	github pulls | body N | statuses N | file BRANCH PATH | commit BRANCH | tag NAME | refs | writes | reset-calls
 //	github check                     no problem so far
 func cmdGitHub(ts *testscript.TestScript, neg bool, args []string) {
@@ -297,6 +303,33 @@ func cmdGitHub(ts *testscript.TestScript, neg bool, args []string) {
 	case "writes":
 		for _, c := range s.Writes() {
 			fmt.Fprintln(out, c)
+		}
+	case "issue":
+		repo, title := "", argAt(ts, args, 1)
+		if len(args) > 2 {
+			repo, title = args[1], args[2]
+		}
+		ts.Setenv("ISSUE", strconv.Itoa(s.AddIssue(repo, title)))
+	case "issues":
+		for _, is := range s.Issues() {
+			state := is.State
+			if is.StateReason != "" {
+				state += " " + is.StateReason
+			}
+			fmt.Fprintf(out, "%s#%d %s comments=%d\n", is.Repo, is.Number, state, len(is.Comments))
+		}
+	case "comments":
+		found := false
+		for _, is := range s.Issues() {
+			if fmt.Sprintf("%s#%d", is.Repo, is.Number) == argAt(ts, args, 1) {
+				found = true
+				for _, c := range is.Comments {
+					fmt.Fprintf(out, "--- comment %d\n%s", c.ID, c.Body)
+				}
+			}
+		}
+		if !found {
+			ts.Fatalf("github comments: no issue %s", args[1])
 		}
 	case "reset-calls":
 		s.ResetCalls()

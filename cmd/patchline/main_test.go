@@ -33,11 +33,15 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		UpdateScripts:       *update,
-		Setup:               setupScript,
+		Setup: func(env *testscript.Env) error {
+			setupWebhooks(env)
+			return setupScript(env)
+		},
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
 			"exits":    cmdExits,
 			"flipbyte": cmdFlipByte,
 			"mkbundle": cmdMkBundle,
+			"webhook":  cmdWebhook,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {

@@ -10,11 +10,13 @@ import (
 	"github.com/patchline/patchline/internal/bundle"
 	"github.com/patchline/patchline/internal/config"
 	"github.com/patchline/patchline/internal/delta"
+	"github.com/patchline/patchline/internal/fleet"
 	"github.com/patchline/patchline/internal/forge"
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/install"
 	"github.com/patchline/patchline/internal/patchdiff"
 	"github.com/patchline/patchline/internal/registry"
+	"github.com/patchline/patchline/internal/rollout"
 	"github.com/patchline/patchline/internal/rollup"
 	"github.com/patchline/patchline/internal/sign"
 )
@@ -77,8 +79,11 @@ func ExitCode(err error) int {
 		errors.Is(err, registry.ErrUnknownPatch),
 		errors.Is(err, patchdiff.ErrMalformed),
 		errors.Is(err, patchdiff.ErrUnsafePath),
-		errors.Is(err, rollup.ErrBadAccepted):
+		errors.Is(err, rollup.ErrBadAccepted),
+		errors.Is(err, fleet.ErrBadFleet), errors.Is(err, fleet.ErrRefused), errors.Is(err, rollout.ErrBadRecord):
 		return ExitUsage
+	case errors.Is(err, fleet.ErrStale):
+		return ExitPrecondition // an older record would put the fleet back in time
 	case errors.Is(err, forge.ErrNoToken), errors.Is(err, forge.ErrUnauthorized),
 		errors.Is(err, forge.ErrForbidden), errors.Is(err, forge.ErrNotFound),
 		errors.Is(err, forge.ErrRedirect):

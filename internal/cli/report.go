@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/patchline/patchline/internal/fleet"
+	"github.com/patchline/patchline/internal/history"
 	"github.com/patchline/patchline/internal/report"
 	"github.com/patchline/patchline/internal/textsafe"
 )
@@ -41,12 +43,21 @@ window: a patch is in it when it was reported, merged, released or rolled
 back in it, or was open through it. Open patches are measured to --until,
 or to now (PATCHLINE_NOW pins it).
 
+When delivery records are filed (patchline fleet add), the JSON, the HTML
+page and the OpenMetrics text carry the installed base too, as 'patchline
+fleet' computes it over all history up to now: coverage per patch, what
+each install lacks, drift between a site's environments, time to patch.
+--format openmetrics writes the metrics as OpenMetrics text (each family
+with HELP and TYPE, ending with # EOF) for a dashboard's scraper.
+
 Everything is read from the repository: the release lines' first-parent
-history, their tags and the patch branches. No server, no database.`,
+history, their tags, the patch branches and the filed records. No server,
+no database.`,
 		Example: `  patchline report
   patchline report --since 2026-04-01 --until 2026-07-01
   patchline report --json | jq '.metrics.sla_breaches'
-  patchline report --format html > report.html`,
+  patchline report --format html > report.html
+  patchline report --format openmetrics > /var/lib/node_exporter/patchline.prom`,
 		Args: argsUsage(cobra.NoArgs),
 		PreRunE: func(cmd *cobra.Command, args []string) error {
 			if opts.JSON {
@@ -56,9 +67,9 @@ history, their tags and the patch branches. No server, no database.`,
 				opts.Format = "json"
 			}
 			switch opts.Format {
-			case "text", "json", "html":
+			case "text", "json", "html", "openmetrics":
 			default:
-				return usageError("--format %q: want text, json or html", opts.Format)
+				return usageError("--format %q: want text, json, html or openmetrics", opts.Format)
 			}
 			return nil
 		},
@@ -71,7 +82,7 @@ history, their tags and the patch branches. No server, no database.`,
 	}
 	opts.Repo.AddFlags(cmd)
 	opts.JSONFlag.AddFlags(cmd)
-	cmd.Flags().StringVar(&opts.Format, "format", "text", "output: text, json, or html (a self-contained page with SVG charts)")
+	cmd.Flags().StringVar(&opts.Format, "format", "text", "output: text, json, html (a self-contained page with SVG charts), or openmetrics (for a dashboard)")
 	cmd.Flags().StringVar(&opts.Since, "since", "", "start of the window: a date (2026-04-01) or an RFC 3339 time")
 	cmd.Flags().StringVar(&opts.Until, "until", "", "end of the window, exclusive (default: now)")
 	return cmd
@@ -118,7 +129,14 @@ func runReport(opts *ReportOptions) error {
 		problems[i] = textsafe.Line(p)
 	}
 	warnProblems(opts.IO, problems)
+	if opts.Format != "text" {
+		if err := addFleet(h, rep, win, opts.Now().UTC()); err != nil {
+			return err
+		}
+	}
 	switch opts.Format {
+	case "openmetrics":
+		return rep.WriteOpenMetrics(opts.IO.Out)
 	case "json":
 		return rep.WriteJSON(opts.IO.Out)
 	case "html":
@@ -133,4 +151,22 @@ func runReport(opts *ReportOptions) error {
 		return err
 	}
 	return rep.WriteText(opts.IO.Out)
+}
+
+// addFleet sets the report's fleet section when records are filed. The
+// fleet is measured against every release up to now, whatever the
+// report's window.
+func addFleet(h *history.History, rep *report.Report, win report.Window, now time.Time) error {
+	filed, err := fleet.Load(h.Reg.Repo.Root(), h.Reg.Config.FleetDir())
+	if err != nil || len(filed) == 0 {
+		return err
+	}
+	all := rep
+	if !win.Since.IsZero() || !win.Until.Equal(now) {
+		if all, err = report.Build(h, report.Window{Until: now}); err != nil {
+			return err
+		}
+	}
+	rep.Fleet = fleet.Compute(all.FleetInput(h, filed, now))
+	return nil
 }

@@ -59,6 +59,8 @@ push, and ships them to customers as signed binary deltas.`,
 		NewCmdRollup(f, nil),
 		NewCmdNotes(f, nil),
 		NewCmdReport(f, nil),
+		NewCmdFleet(f, nil),
+		NewCmdCases(f, nil),
 	)
 	return root
 }

@@ -38,6 +38,7 @@ const (
 	DefaultBuilder           = BuilderGo
 	DefaultPlatform          = "linux/amd64"
 	DefaultApprovals         = 1
+	DefaultFleetDir          = "fleet"
 )
 
 // The builders [build] builder may name.
@@ -66,6 +67,7 @@ type Config struct {
 	Rollup  Rollup              `toml:"rollup"`
 	Install Install             `toml:"install"`
 	Rollout Rollout             `toml:"rollout"`
+	Fleet   Fleet               `toml:"fleet"`
 
 	// Compiled by Decode; recompiled on use when the strings change.
 	tags, quarterly *regexp.Regexp
@@ -189,6 +191,21 @@ func (c *Config) FreezeWindows() []rollout.Window {
 	return ws
 }
 
+// Fleet is [fleet]: where delivery records are filed.
+type Fleet struct {
+	// Dir is a slash path relative to the repository root; records are
+	// <dir>/<site>/<env>.json. Empty: DefaultFleetDir (see FleetDir).
+	Dir string `toml:"dir"`
+}
+
+// FleetDir is [fleet] dir without a trailing slash, or the default.
+func (c *Config) FleetDir() string {
+	if d := strings.TrimRight(c.Fleet.Dir, "/"); d != "" {
+		return d
+	}
+	return DefaultFleetDir
+}
+
 // Sign is [sign].
 type Sign struct {
 	Key string `toml:"key"` // cosign key reference: file, env://, KMS URI
@@ -207,6 +224,7 @@ func Default(name, github string) *Config {
 		Build:   Build{Builder: DefaultBuilder, Packages: []string{"."}, Platforms: []string{DefaultPlatform}},
 		QA:      QA{Approvals: DefaultApprovals},
 		Install: Install{CheckTimeout: DefaultCheckTimeout, CheckRetries: DefaultCheckRetries},
+		Fleet:   Fleet{Dir: DefaultFleetDir},
 		SLA: map[string]string{
 			manifest.SeverityCritical:  "48h",
 			manifest.SeverityImportant: "7d",

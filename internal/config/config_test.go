@@ -157,7 +157,7 @@ func TestDecodeProblems(t *testing.T) {
 		{"unknown key, typo", edit("qa", "approvals", "aprovals = 2"), []string{
 			f + `:27:1: PL011 config.unknown-key: unknown key "aprovals" in [qa] (hint: did you mean "approvals"?)`}},
 		{"unknown table", valid + "[deploy]\nhost = \"x\"\n", []string{
-			f + `:37:2: PL011 config.unknown-key: unknown key "deploy" (hint: known keys: project, release, ids, modules, build, qa, sla, sign, rollup, install, rollout)`}},
+			f + `:37:2: PL011 config.unknown-key: unknown key "deploy" (hint: known keys: project, release, ids, modules, build, qa, sla, sign, rollup, install, rollout, fleet)`}},
 		// PL012
 		{"type: signed_tags", edit("release", "signed_tags", `signed_tags = "yes"`), []string{
 			f + `:9:15: PL012 config.type: release.signed_tags must be a boolean (true or false), got string (hint: write it as signed_tags = true)`}},
@@ -217,6 +217,22 @@ func TestDecodeProblems(t *testing.T) {
 			f + `:32:12: PL014 config.bad-value: sla.moderate must be longer than zero (hint: e.g. critical = "48h")`}},
 		{"empty sign key", edit("sign", "key", `key = ""`), []string{
 			f + `:36:7: PL014 config.bad-value: sign.key is empty (hint: remove the key to use the default, or write key = "cosign.key")`}},
+		// [fleet] dir stays a folder of the repository's own.
+		{"fleet dir ok", valid + "[fleet]\ndir = \"ops/fleet/\"\n", nil},
+		{"fleet dir leaves the repository", valid + "[fleet]\ndir = \"../fleet\"\n", []string{
+			f + `:38:7: PL014 config.bad-value: fleet.dir "../fleet" leaves the repository (hint: a folder relative to the repository root, with '/' between its parts, e.g. dir = "fleet")`}},
+		{"fleet dir absolute", valid + "[fleet]\ndir = \"/srv/fleet\"\n", []string{
+			f + `:38:7: PL014 config.bad-value: fleet.dir "/srv/fleet" is not relative to the repository root (hint: a folder relative to the repository root, with '/' between its parts, e.g. dir = "fleet")`}},
+		{"fleet dir backslash", valid + "[fleet]\ndir = 'ops\\fleet'\n", []string{
+			f + `:38:7: PL014 config.bad-value: fleet.dir "ops\\fleet" uses '\' (hint: did you mean "ops/fleet"?)`}},
+		{"fleet dir ./", valid + "[fleet]\ndir = \"./fleet\"\n", []string{
+			f + `:38:7: PL014 config.bad-value: fleet.dir "./fleet" starts with ./ (hint: did you mean "fleet"?)`}},
+		{"fleet dir in .git", valid + "[fleet]\ndir = \".git/fleet\"\n", []string{
+			f + `:38:7: PL014 config.bad-value: fleet.dir ".git/fleet" is inside .git/, which holds other files (hint: a folder relative to the repository root, with '/' between its parts, e.g. dir = "fleet")`}},
+		{"fleet dir empty part", valid + "[fleet]\ndir = \"ops//fleet\"\n", []string{
+			f + `:38:7: PL014 config.bad-value: fleet.dir "ops//fleet" has an empty part (hint: a folder relative to the repository root, with '/' between its parts, e.g. dir = "fleet")`}},
+		{"fleet dir empty", valid + "[fleet]\ndir = \"\"\n", []string{
+			f + `:38:7: PL014 config.bad-value: fleet.dir is empty (hint: remove the key to use the default, or write dir = "fleet")`}},
 		// Several at once, in file order.
 		{"all of them", "[project]\nname = 1\ncolour = \"red\"\n[build]\nbuilder = \"make\"\n", []string{
 			f + `:2:8: PL012 config.type: project.name must be a string, got integer (hint: write it as name = "inventory")`,

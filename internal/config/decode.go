@@ -74,6 +74,8 @@ var examples = map[string]string{
 	"rollout":                    `[rollout] with freeze = ["Fri 18:00-Mon 06:00"]`,
 	"rollout.require_test":       "require_test = true",
 	"rollout.freeze":             `freeze = ["Fri 18:00-Mon 06:00", "2026-12-20..2027-01-04"]`,
+	"fleet":                      `[fleet] with dir = "fleet"`,
+	"fleet.dir":                  `dir = "fleet"`,
 }
 
 var (
@@ -317,6 +319,52 @@ func (k *checker) check(c *Config) {
 	k.list(c.Rollup.Tests, false, k.glob, "rollup", "tests")
 	k.install(c)
 	k.freeze(c)
+	k.fleet(c)
+}
+
+// fleet checks [fleet] dir: a folder of the repository's own, so a slash
+// path relative to its root that stays inside it and is not git's or
+// patchline's.
+func (k *checker) fleet(c *Config) {
+	if !k.str(c.Fleet.Dir, "fleet", "dir") {
+		return
+	}
+	if why, hint := badFleetDir(c.Fleet.Dir); why != "" {
+		k.bad(k.doc.ValuePos("fleet", "dir"), fmt.Sprintf("fleet.dir %q %s", c.Fleet.Dir, why), hint)
+	}
+}
+
+// badFleetDir says why dir cannot hold the fleet records, with a hint, or
+// returns "".
+func badFleetDir(dir string) (why, hint string) {
+	hint = `a folder relative to the repository root, with '/' between its parts, e.g. ` + examples["fleet.dir"]
+	d := strings.TrimSuffix(dir, "/")
+	if at, r, ok := textsafe.FindControl(dir, false); ok {
+		return fmt.Sprintf("has a control character (%U) at character %d", r, at), hint
+	}
+	switch {
+	case strings.Contains(dir, `\`):
+		return `uses '\'`, fmt.Sprintf("did you mean %q?", strings.ReplaceAll(dir, `\`, "/"))
+	case strings.HasPrefix(dir, "/"), len(dir) > 1 && dir[1] == ':':
+		return "is not relative to the repository root", hint
+	case strings.HasPrefix(dir, "./"):
+		return "starts with ./", fmt.Sprintf("did you mean %q?", strings.TrimPrefix(d, "./"))
+	case len(dir) > 256:
+		return "is over 256 bytes", hint
+	}
+	for _, part := range strings.Split(d, "/") {
+		switch {
+		case part == "..":
+			return "leaves the repository", hint
+		case part == "" || part == ".":
+			return "has an empty part", hint
+		}
+	}
+	switch first, _, _ := strings.Cut(d, "/"); first {
+	case ".git", ".patchline", "patches", "templates", ".github":
+		return "is inside " + first + "/, which holds other files", hint
+	}
+	return "", ""
 }
 
 func (k *checker) install(c *Config) {

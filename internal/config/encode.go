@@ -131,6 +131,10 @@ func (c *Config) Encode() []byte {
 		`dates "2026-12-24" or "2026-12-20..2027-01-04". apply inside one exits 4, unless the patch is`,
 		"an emergency or --override-freeze --reason is given. A site adds its own in .patchline/site.toml.")
 	kv("freeze", tt.Strings(c.Rollout.Freeze))
+
+	b.WriteString("\n[fleet]\n")
+	comment("Where `patchline fleet add` files delivery records: <dir>/<site>/<env>.json.")
+	str("dir", c.Fleet.Dir)
 	return b.Bytes()
 }
 

@@ -182,7 +182,8 @@ func MergeApprovals(lists ...[]Approval) []Approval {
 // Recorded is the approval chain recorded outside the manifests: the notes
 // on refs/notes/patchline and the trailers of annotated release tags.
 type Recorded struct {
-	byID map[string][]Approval
+	byID  map[string][]Approval
+	pulls map[string]string // id -> the merged pull request a note names
 	// Problems are notes that could not be read, which were skipped: what
 	// they said is not counted.
 	Problems []string
@@ -197,11 +198,20 @@ func (r *Recorded) For(id string) []Approval {
 	return r.byID[id]
 }
 
+// Pull returns the merged pull request's URL a note names for the patch,
+// or "".
+func (r *Recorded) Pull(id string) string {
+	if r == nil {
+		return ""
+	}
+	return r.pulls[id]
+}
+
 // ReadRecorded reads the approvals in repo's refs/notes/patchline (fetch it
 // with `git fetch origin refs/notes/patchline:refs/notes/patchline`) and in
 // the Patch-Id / Approved-by trailers of the annotated release tags.
 func ReadRecorded(repo *gitrepo.Repo, tags *registry.Tags) (*Recorded, error) {
-	r := &Recorded{byID: map[string][]Approval{}}
+	r := &Recorded{byID: map[string][]Approval{}, pulls: map[string]string{}}
 	notes, err := repo.Notes(NotesRef, MaxNoteSize)
 	if errors.Is(err, gitrepo.ErrNoteTooLarge) {
 		r.Problems = append(r.Problems, err.Error()+": its approvals are not counted")
@@ -219,6 +229,9 @@ func ReadRecorded(repo *gitrepo.Repo, tags *registry.Tags) (*Recorded, error) {
 		}
 		for _, p := range note.Patches {
 			fromNotes[p.ID] = append(fromNotes[p.ID], p.Approvals...)
+			if p.Pull != "" && r.pulls[p.ID] == "" {
+				r.pulls[p.ID] = p.Pull
+			}
 		}
 	}
 	fromTags := map[string][]Approval{}

@@ -260,7 +260,15 @@ func Read(root string) (*Inventory, error) {
 		if !a.AppliedAt.Equal(b.AppliedAt) {
 			return a.AppliedAt.Before(b.AppliedAt)
 		}
-		return a.Patch < b.Patch
+		if a.Patch != b.Patch {
+			return a.Patch < b.Patch
+		}
+		// The same patch applied twice within the clock's resolution: the
+		// delivery that was rolled back came first.
+		if (a.RolledBackAt == nil) != (b.RolledBackAt == nil) {
+			return a.RolledBackAt != nil
+		}
+		return a.RolledBackAt != nil && a.RolledBackAt.Before(*b.RolledBackAt)
 	})
 	return inv, nil
 }

@@ -43,12 +43,18 @@ func (r *Report) HTML(root string) ([]byte, error) {
 	data := struct {
 		*Report
 		KindChart, ModuleChart, TimeChart, LagChart template.HTML
+		FleetSection                                template.HTML
 	}{
 		Report:      r,
 		KindChart:   barChart(countBars(r.Metrics.PerKind), "patches", nil),
 		ModuleChart: barChart(countBars(r.Metrics.PerModule), "patches", nil),
 		TimeChart:   timeChart(r.Metrics.TimeToPatch),
 		LagChart:    barChart(lagBars(r.Metrics.BackportLag), "days, mean", nil),
+	}
+	if r.Fleet != nil {
+		if data.FleetSection, err = r.Fleet.HTMLSection(); err != nil {
+			return nil, err
+		}
 	}
 	var b bytes.Buffer
 	if err := t.Execute(&b, data); err != nil {

@@ -14,11 +14,13 @@ import (
 	"time"
 
 	"github.com/patchline/patchline/internal/backport"
+	"github.com/patchline/patchline/internal/fleet"
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/history"
 	"github.com/patchline/patchline/internal/manifest"
 	"github.com/patchline/patchline/internal/release"
 	"github.com/patchline/patchline/internal/rollup"
+	"github.com/patchline/patchline/internal/stats"
 )
 
 // The statuses of a patch, in the order of its life.
@@ -42,6 +44,9 @@ type Report struct {
 	Metrics  Metrics     `json:"metrics"`
 	Problems []string    `json:"problems,omitempty"`
 	Lines    []LineState `json:"lines"`
+	// Fleet is the installed base, when the repository has delivery
+	// records filed (`patchline fleet add`).
+	Fleet *fleet.Fleet `json:"fleet,omitempty"`
 }
 
 // LineState is one release line at the end of the window.
@@ -81,6 +86,8 @@ type Patch struct {
 	// Approvals is who approved it: the manifest's chain, the note on the
 	// merge commit (refs/notes/patchline), the tag and merge trailers.
 	Approvals []history.Approval `json:"approvals,omitempty"`
+	// CVEs are the manifest's, for the fleet's SLA (a security patch).
+	CVEs []string `json:"-"`
 }
 
 // LineReach is one line a patch reached.
@@ -396,6 +403,7 @@ func Build(h *history.History, win Window) (*Report, error) {
 		p.Approvals = history.MergeApprovals(own, recorded.For(id))
 		if m != nil {
 			p.Title, p.Kind, p.Severity, p.Urgency, p.Base, p.Reported = m.Title, m.Kind, m.Severity, m.Urgency, m.Base, m.Reported
+			p.CVEs = m.CVEs
 			if m.Modules != nil {
 				p.Modules = m.Modules
 			}
@@ -515,12 +523,8 @@ func (r *Report) metrics(h *history.History, win Window) {
 		ds := took[sev]
 		st.Released = len(ds)
 		if len(ds) > 0 {
-			var sum time.Duration
-			for _, d := range ds {
-				sum += d
-			}
-			st.Mean = Duration(sum / time.Duration(len(ds)))
-			st.P90 = Duration(percentile(ds, 0.9))
+			st.Mean = Duration(stats.Mean(ds))
+			st.P90 = Duration(stats.Percentile(ds, 0.9))
 		}
 		for _, b := range m.Breaches {
 			if b.Severity == sev {
@@ -565,14 +569,6 @@ func (r *Report) metrics(h *history.History, win Window) {
 		in[p.ID] = true
 	}
 	m.Missing = slices.DeleteFunc(m.Missing, func(x MissingPatch) bool { return !in[x.ID] })
-}
-
-// percentile is the nearest-rank percentile of ds.
-func percentile(ds []time.Duration, q float64) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := int(math.Ceil(q*float64(len(s)))) - 1
-	return s[max(0, min(i, len(s)-1))]
 }
 
 func sortedCounts(m map[string]int) []Count {

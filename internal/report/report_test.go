@@ -24,20 +24,6 @@ func TestHuman(t *testing.T) {
 	}
 }
 
-func TestPercentile(t *testing.T) {
-	t.Parallel()
-	var ds []time.Duration
-	for i := 10; i >= 1; i-- {
-		ds = append(ds, time.Duration(i)*time.Hour)
-	}
-	if got := percentile(ds, 0.9); got != 9*time.Hour {
-		t.Fatalf("p90 of 1h..10h = %v, want 9h (nearest rank)", got)
-	}
-	if got := percentile(ds[:1], 0.9); got != 10*time.Hour {
-		t.Fatalf("p90 of one = %v, want it", got)
-	}
-}
-
 func TestBarChartEscapes(t *testing.T) {
 	t.Parallel()
 	svg := string(barChart([]bar{{label: `<mod "x">`, value: 3, text: "3"}, {label: "b", value: 0, text: "0"}}, "patches", nil))

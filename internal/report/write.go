@@ -9,25 +9,12 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/patchline/patchline/internal/stats"
 	"github.com/patchline/patchline/internal/textsafe"
 )
 
 // Human writes a duration as people read it: "3d 2h", "18h", "45m".
-func Human(d time.Duration) string {
-	switch {
-	case d <= 0:
-		return "0"
-	case d >= 24*time.Hour:
-		days, hours := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
-		if hours == 0 {
-			return fmt.Sprintf("%dd", days)
-		}
-		return fmt.Sprintf("%dd %dh", days, hours)
-	case d >= time.Hour:
-		return fmt.Sprintf("%dh", int(d.Round(time.Hour)/time.Hour))
-	}
-	return fmt.Sprintf("%dm", int(d.Round(time.Minute)/time.Minute))
-}
+func Human(d time.Duration) string { return stats.Human(d) }
 
 func dur(d Duration) string {
 	if d == 0 {

@@ -216,15 +216,24 @@ func (r *Record) Check() error {
 	if len(r.Patches) > MaxPatches {
 		return bad("%d patches, at most %d", len(r.Patches), MaxPatches)
 	}
-	seen := make(map[string]bool, len(r.Patches))
+	// A patch comes again only after it was rolled back: an install that
+	// rolled back a patch whose health check failed and applied it again
+	// keeps both deliveries, the older one rolled back.
+	last := make(map[string]int, len(r.Patches))
 	for i, p := range r.Patches {
 		if err := p.check(); err != nil {
 			return bad("patches[%d]: %v", i, err)
 		}
-		if seen[p.ID] {
-			return bad("patches[%d]: %s is listed twice", i, p.ID)
+		if j, seen := last[p.ID]; seen {
+			prev := r.Patches[j]
+			if prev.RolledBackAt == nil {
+				return bad("patches[%d]: %s is listed again although patches[%d] was never rolled back", i, p.ID, j)
+			}
+			if p.AppliedAt.Before(*prev.RolledBackAt) {
+				return bad("patches[%d]: %s was applied again at %s, before patches[%d] was rolled back", i, p.ID, p.AppliedAt.UTC().Format(time.RFC3339), j)
+			}
 		}
-		seen[p.ID] = true
+		last[p.ID] = i
 	}
 	return nil
 }

@@ -144,7 +144,12 @@ func TestDecodeRecordProblems(t *testing.T) {
 		{"release commit", func(r *Record) { r.Release.Commit = "abc123" }, `release: commit "abc123" is not a full commit id`},
 		{"exported", func(r *Record) { r.Exported = time.Time{} }, "exported_at is missing"},
 		{"patch id", func(r *Record) { r.Patches[0].ID = "../PL-1" }, `patches[0]: id "../PL-1" is not a patch id`},
-		{"patch twice", func(r *Record) { r.Patches[1].ID = r.Patches[0].ID }, "patches[1]: PL-2026-0007 is listed twice"},
+		{"patch twice", func(r *Record) { r.Patches[1].ID = r.Patches[0].ID }, "patches[1]: PL-2026-0007 is listed again although patches[0] was never rolled back"},
+		{"applied again before the rollback", func(r *Record) {
+			again := r.Patches[1]
+			again.RolledBackAt, again.AutoRolledBack, again.AppliedAt = nil, false, r.Patches[1].RolledBackAt.Add(-time.Second)
+			r.Patches = append(r.Patches, again)
+		}, "patches[2]: PL-2026-0009 was applied again at 2026-03-10T09:00:59Z, before patches[1] was rolled back"},
 		{"digest", func(r *Record) { r.Patches[0].BundleDigest = strings.ToUpper(digestA) },
 			`patches[0]: PL-2026-0007: bundle_digest "` + strings.ToUpper(digestA) + `" is not a SHA-256 in lower-case hex`},
 		{"digest prefix", func(r *Record) { r.Patches[0].BundleDigest = "sha256:" + digestA },
@@ -250,5 +255,23 @@ func golden(t *testing.T, got []byte) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("output differs from %s (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+// TestRecordPatchAppliedAgain: a patch rolled back and applied again is
+// listed twice, the rolled-back delivery first, and the record is sound.
+func TestRecordPatchAppliedAgain(t *testing.T) {
+	t.Parallel()
+	r := validRecord()
+	again := r.Patches[1] // PL-2026-0009, rolled back by apply
+	again.RolledBackAt, again.AutoRolledBack = nil, false
+	again.AppliedAt = r.Patches[1].RolledBackAt.Add(time.Hour)
+	r.Patches = append(r.Patches, again)
+	data, err := r.Encode()
+	if err != nil {
+		t.Fatalf("Encode: %v", err)
+	}
+	if _, err := DecodeRecord(data); err != nil {
+		t.Fatalf("DecodeRecord: %v", err)
 	}
 }

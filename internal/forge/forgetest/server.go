@@ -1,11 +1,12 @@
 // Package forgetest is a fake GitHub for tests: an httptest server that
 // keeps a repository's state (branches, tags, notes, pull requests, reviews,
-// statuses, files, branch protection), answers the REST calls patchline
-// makes, and checks every request and every answer against GitHub's
-// published OpenAPI description. A request the description does not allow,
-// one no handler serves, or a fault that was registered and never hit is a
-// problem the test reports. What the git data API makes is kept as real git
-// objects, served read-only at GitURL for a git fetch.
+// statuses, files, branch protection, issues and their comments), answers
+// the REST calls patchline makes, and checks every request and every
+// answer against GitHub's published OpenAPI description. A request the
+// description does not allow, one no handler serves, or a fault that was
+// registered and never hit is a problem the test reports. What the git
+// data API makes is kept as real git objects, served read-only at GitURL
+// for a git fetch.
 package forgetest
 
 import (
@@ -120,6 +121,8 @@ type Server struct {
 	calls     []string
 	problems  []string
 	issueSeq  int
+	issues    map[string]*Issue // owner/name#N -> issue
+	issueSeqs map[string]int    // another repository's issue numbers
 	idSeq     int64
 	clock     time.Time
 }
@@ -555,7 +558,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	// A repository that does not exist, or that the token cannot see, is a
 	// 404 on every operation, documented or not.
-	if owner, repo := params["owner"], params["repo"]; owner != "" && (owner != s.Owner || repo != s.Name) {
+	if owner, repo := params["owner"], params["repo"]; owner != "" && (owner != s.Owner || repo != s.Name) && !s.knowsIssues(owner, repo, op) {
 		writeJSON(w, http.StatusNotFound, errorBody("Not Found"))
 		return
 	}
@@ -659,6 +662,9 @@ func validationFailed(msg string, errs ...map[string]any) answer {
 
 func (s *Server) handle(op *Operation, p map[string]string, q url.Values, in map[string]any, raw any) answer {
 	str := func(k string) string { v, _ := in[k].(string); return v }
+	if a, ok := s.handleIssue(op, p, in); ok {
+		return a
+	}
 	switch op.String() {
 	case "GET /repos/{owner}/{repo}/git/ref/{ref}":
 		sha, ok := s.refs["refs/"+p["ref"]]
