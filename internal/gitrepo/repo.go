@@ -395,6 +395,15 @@ func (r *Repo) Tree(commit Hash) (*object.Tree, error) {
 	return t, nil
 }
 
+// TreeObject reads tree h.
+func (r *Repo) TreeObject(h Hash) (*object.Tree, error) {
+	t, err := r.git.TreeObject(h)
+	if err != nil {
+		return nil, fmt.Errorf("read tree %s: %w", h, err)
+	}
+	return t, nil
+}
+
 // File is one blob of a tree.
 type File struct {
 	Path string

@@ -9,7 +9,6 @@
 package history
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -127,7 +126,7 @@ func (h *History) readLines() ([]Line, error) {
 // ListingAt returns the patches/ folder of a commit's tree (empty when it
 // has none). Listings are cached by tree, so tags and walks share them.
 func (h *History) ListingAt(commit gitrepo.Hash) (Listing, error) {
-	c, err := h.Reg.Repo.Commit(commit)
+	c, err := h.Reg.Repo.CommitInfo(commit)
 	if err != nil {
 		return nil, err
 	}
@@ -136,20 +135,19 @@ func (h *History) ListingAt(commit gitrepo.Hash) (Listing, error) {
 }
 
 // listing returns the hash of a commit's patches/ tree and its listing.
-func (h *History) listing(c *object.Commit) (gitrepo.Hash, Listing, error) {
+// Of the root tree it reads only the patches/ entry, and of patches/ only
+// the names and ids of its folders.
+func (h *History) listing(c gitrepo.CommitInfo) (gitrepo.Hash, Listing, error) {
 	if th, ok := h.atCommit[c.Hash]; ok {
 		return th, h.listings[th], nil
 	}
-	root, err := c.Tree()
+	root, err := h.Reg.Repo.TreeEntries(c.Tree, registry.Dir)
 	if err != nil {
 		return plumbing.ZeroHash, nil, fmt.Errorf("read tree of %s: %w", c.Hash, err)
 	}
 	var th gitrepo.Hash
-	for _, e := range root.Entries {
-		if e.Name == registry.Dir && !e.Mode.IsFile() {
-			th = e.Hash
-			break
-		}
+	if len(root) == 1 && root[0].Dir {
+		th = root[0].Hash
 	}
 	h.atCommit[c.Hash] = th
 	if l, ok := h.listings[th]; ok {
@@ -157,15 +155,13 @@ func (h *History) listing(c *object.Commit) (gitrepo.Hash, Listing, error) {
 	}
 	l := Listing{}
 	if !th.IsZero() {
-		sub, err := root.Tree(registry.Dir)
-		if err != nil && !errors.Is(err, object.ErrDirectoryNotFound) {
+		entries, err := h.Reg.Repo.TreeEntries(th, "")
+		if err != nil {
 			return plumbing.ZeroHash, nil, fmt.Errorf("read %s/ of %s: %w", registry.Dir, c.Hash, err)
 		}
-		if sub != nil {
-			for _, e := range sub.Entries {
-				if !e.Mode.IsFile() {
-					l[e.Name] = e.Hash
-				}
+		for _, e := range entries {
+			if e.Dir {
+				l[e.Name] = e.Hash
 			}
 		}
 	}
@@ -177,7 +173,7 @@ func (h *History) listing(c *object.Commit) (gitrepo.Hash, Listing, error) {
 // commit has no such folder. Folders with the same content are read and
 // decoded once, so a caller may ask for the same patch at many commits.
 func (h *History) Patch(id string, commit gitrepo.Hash, where string) (p *registry.Patch, ok bool, err error) {
-	c, err := h.Reg.Repo.Commit(commit)
+	c, err := h.Reg.Repo.CommitInfo(commit)
 	if err != nil {
 		return nil, false, err
 	}
@@ -196,11 +192,7 @@ func (h *History) Patch(id string, commit gitrepo.Hash, where string) (p *regist
 	}
 	sub, ok := h.trees[th]
 	if !ok {
-		root, err := c.Tree()
-		if err != nil {
-			return nil, false, fmt.Errorf("read tree of %s: %w", commit, err)
-		}
-		if sub, err = root.Tree(registry.Dir); err != nil {
+		if sub, err = h.Reg.Repo.TreeObject(th); err != nil {
 			return nil, false, fmt.Errorf("read %s/ of %s: %w", registry.Dir, commit, err)
 		}
 		h.trees[th] = sub
@@ -295,16 +287,20 @@ func (h *History) walk(s Span) (*Walk, error) {
 	}
 	cur := s.Tip
 	var steps []Step
+	var next gitrepo.CommitInfo // the parent read by the step before
 	for !cur.IsZero() {
 		if inRange != nil && !inRange[cur] {
 			break
 		}
-		c, err := repo.Commit(cur)
-		if err != nil {
-			return nil, err
+		c := next
+		if c.Hash != cur {
+			var err error
+			if c, err = repo.CommitInfo(cur); err != nil {
+				return nil, err
+			}
 		}
 		w.Commits++
-		when := c.Committer.When
+		when := c.Committed
 		if inRange == nil && !stopAt.IsZero() && when.Before(stopAt) {
 			break
 		}
@@ -318,12 +314,13 @@ func (h *History) walk(s Span) (*Walk, error) {
 		var parent gitrepo.Hash
 		var pl Listing
 		var ph gitrepo.Hash
-		if len(c.ParentHashes) > 0 {
-			parent = c.ParentHashes[0]
-			pc, err := repo.Commit(parent)
+		if len(c.Parents) > 0 {
+			parent = c.Parents[0]
+			pc, err := repo.CommitInfo(parent)
 			if err != nil {
 				return nil, err
 			}
+			next = pc
 			if ph, pl, err = h.listing(pc); err != nil {
 				return nil, err
 			}
