@@ -15,13 +15,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/patchline/patchline/internal/bundle"
+	"github.com/patchline/patchline/internal/lazyre"
 	"github.com/patchline/patchline/internal/textsafe"
 )
 
@@ -135,8 +135,8 @@ func RecordFileName(product, tag string) string {
 }
 
 var (
-	productName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
-	hexSHA256   = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	productName = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	hexSHA256   = lazyre.New(`^[0-9a-f]{64}$`)
 )
 
 // Decode reads a record strictly: unknown fields, trailing data, and any

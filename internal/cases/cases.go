@@ -9,7 +9,6 @@
 package cases
 
 import (
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/patchline/patchline/internal/history"
+	"github.com/patchline/patchline/internal/lazyre"
 	"github.com/patchline/patchline/internal/rollout"
 )
 
@@ -166,7 +166,7 @@ func CaseStatus(patches []CasePatch) string {
 	return status
 }
 
-var issueRE = regexp.MustCompile(`^(?:([A-Za-z0-9][A-Za-z0-9-]{0,38})/([A-Za-z0-9._-]{1,100}))?#([1-9][0-9]{0,9})$`)
+var issueRE = lazyre.New(`^(?:([A-Za-z0-9][A-Za-z0-9-]{0,38})/([A-Za-z0-9._-]{1,100}))?#([1-9][0-9]{0,9})$`)
 
 // IssueOf reads a case written as a GitHub issue, `#123` (in repo, the
 // product's owner/repo) or `owner/repo#123`, and returns it as

@@ -8,11 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 	"time"
 	"unicode/utf8"
 
+	"github.com/patchline/patchline/internal/lazyre"
 	"github.com/patchline/patchline/internal/textsafe"
 )
 
@@ -52,7 +52,7 @@ type PostedCase struct {
 // ErrBadPosted is a posted file that does not decode or check.
 var ErrBadPosted = errors.New("bad " + PostedFile)
 
-var deliveryRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var deliveryRE = lazyre.New(`^[0-9a-f]{64}$`)
 
 // NewPosted is an empty record, for a repository that never posted.
 func NewPosted() *Posted { return &Posted{Schema: Schema, Cases: map[string]PostedCase{}} }

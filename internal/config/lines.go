@@ -3,9 +3,10 @@ package config
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/patchline/patchline/internal/lazyre"
 )
 
 // The placeholders [release] maintenance_branch may hold.
@@ -23,7 +24,7 @@ var Placeholders = []string{PlaceholderLine, PlaceholderMajor, PlaceholderMinor}
 var ErrUnsupportedLine = errors.New("not a supported release line")
 
 // lineNumbers finds the numbers at the end of a line name: v2026.3 -> 2026, 3.
-var lineNumbers = regexp.MustCompile(`(\d+)(?:\.(\d+))?(?:\.\d+)*$`)
+var lineNumbers = lazyre.New(`(\d+)(?:\.(\d+))?(?:\.\d+)*$`)
 
 // parseBranchTemplate splits a maintenance_branch value into its literal
 // text and placeholders, or says what is wrong with it.

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -156,13 +157,16 @@ func (f *Fleet) WriteJSON(w io.Writer) error {
 	return err
 }
 
-var sectionTmpl = template.Must(template.New("fleet").Funcs(template.FuncMap{
-	"human":   human,
-	"stamp":   stamp,
-	"join":    func(s []string) string { return strings.Join(s, ", ") },
-	"percent": func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
-	"age":     func(h Hours) string { return stats.Human(time.Duration(h)) },
-}).Parse(`<section class="fleet">
+// sectionTmpl and pageTmpl are parsed on first use, not at init: parsing
+// them costs every patchline process, and only the fleet's HTML needs them.
+var sectionTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("fleet").Funcs(template.FuncMap{
+		"human":   human,
+		"stamp":   stamp,
+		"join":    func(s []string) string { return strings.Join(s, ", ") },
+		"percent": func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+		"age":     func(h Hours) string { return stats.Human(time.Duration(h)) },
+	}).Parse(`<section class="fleet">
 <h2>Installed base</h2>
 <p>{{len .Installs}} installs at {{.Sites}} sites, from the delivery records filed with <code>patchline fleet add</code>, as of {{stamp .Now}} UTC.</p>
 {{- with .Breaches}}
@@ -218,18 +222,20 @@ var sectionTmpl = template.Must(template.New("fleet").Funcs(template.FuncMap{
 </ul>
 {{- end}}
 </section>`))
+})
 
 // HTMLSection renders the fleet as a section of a page: `report --format
 // html` carries it, `fleet --format html` wraps it in a page of its own.
 func (f *Fleet) HTMLSection() (template.HTML, error) {
 	var b bytes.Buffer
-	if err := sectionTmpl.Execute(&b, f); err != nil {
+	if err := sectionTmpl().Execute(&b, f); err != nil {
 		return "", err
 	}
 	return template.HTML(b.String()), nil
 }
 
-var pageTmpl = template.Must(template.New("page").Parse(`<!DOCTYPE html>
+var pageTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -252,6 +258,7 @@ code, .id { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
 </body>
 </html>
 `))
+})
 
 // HTML renders the fleet as one self-contained page.
 func (f *Fleet) HTML(project string) ([]byte, error) {
@@ -260,7 +267,7 @@ func (f *Fleet) HTML(project string) ([]byte, error) {
 		return nil, err
 	}
 	var b bytes.Buffer
-	err = pageTmpl.Execute(&b, struct {
+	err = pageTmpl().Execute(&b, struct {
 		Project string
 		Section template.HTML
 	}{project, sec})

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/patchline/patchline/internal/gitrepo"
+	"github.com/patchline/patchline/internal/lazyre"
 	"github.com/patchline/patchline/internal/registry"
 )
 
@@ -42,9 +42,9 @@ type NotePatch struct {
 }
 
 var (
-	noteID    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-	noteLogin = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._\[\]-]{0,63}$`)
-	noteRole  = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+	noteID    = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	noteLogin = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._\[\]-]{0,63}$`)
+	noteRole  = lazyre.New(`^[a-z][a-z0-9-]{0,31}$`)
 )
 
 // DecodeApprovalNote reads a note strictly: the fields above and no

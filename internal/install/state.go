@@ -9,13 +9,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/patchline/patchline/internal/bundle"
+	"github.com/patchline/patchline/internal/lazyre"
 	"github.com/patchline/patchline/internal/release"
 	"github.com/patchline/patchline/internal/textsafe"
 )
@@ -212,8 +212,8 @@ func checkStateDir(dirs ...string) error {
 }
 
 var (
-	hexSHA256 = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	stageName = regexp.MustCompile(`^[0-9]{5,9}$`)
+	hexSHA256 = lazyre.New(`^[0-9a-f]{64}$`)
+	stageName = lazyre.New(`^[0-9]{5,9}$`)
 )
 
 func checkSum(what, s string) error {

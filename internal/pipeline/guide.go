@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 	texttemplate "text/template"
@@ -15,6 +14,7 @@ import (
 	"github.com/patchline/patchline"
 	"github.com/patchline/patchline/internal/bundle"
 	"github.com/patchline/patchline/internal/gitrepo"
+	"github.com/patchline/patchline/internal/lazyre"
 	"github.com/patchline/patchline/internal/manifest"
 	"github.com/patchline/patchline/internal/registry"
 	"github.com/patchline/patchline/internal/textsafe"
@@ -266,7 +266,7 @@ func NewGuide(meta *bundle.Meta, m *manifest.Manifest, prereqs []Prerequisite) *
 }
 
 // safeName is a product name the commands may use in a path unquoted.
-var safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+var safeName = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // setServices sets the services and the commands that stop them (in the
 // manifest's order) and start them again (in reverse), for the platform's

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	htmltemplate "html/template"
-	"regexp"
 	"strings"
 
 	"github.com/patchline/patchline"
+	"github.com/patchline/patchline/internal/lazyre"
 	"github.com/patchline/patchline/internal/textsafe"
 )
 
@@ -36,10 +36,10 @@ type Span struct {
 }
 
 var (
-	headingRE   = regexp.MustCompile(`^(#{1,6})[ \t]+(.*?)[ \t#]*$`)
-	bulletRE    = regexp.MustCompile(`^[-*+][ \t]+(.*)$`)
-	orderedRE   = regexp.MustCompile(`^\d{1,9}[.)][ \t]+(.*)$`)
-	separatorRE = regexp.MustCompile(`^\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$`)
+	headingRE   = lazyre.New(`^(#{1,6})[ \t]+(.*?)[ \t#]*$`)
+	bulletRE    = lazyre.New(`^[-*+][ \t]+(.*)$`)
+	orderedRE   = lazyre.New(`^\d{1,9}[.)][ \t]+(.*)$`)
+	separatorRE = lazyre.New(`^\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$`)
 )
 
 // ParseGuide reads the Markdown patchline's guides are written in:

@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/patchline/patchline/internal/lazyre"
 	"github.com/patchline/patchline/internal/release"
 	"github.com/patchline/patchline/internal/textsafe"
 )
@@ -88,12 +88,12 @@ type Confirmation struct {
 var ErrBadRecord = errors.New("bad install record")
 
 var (
-	hexSHA256 = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	commitRE  = regexp.MustCompile(`^[0-9a-f]{40}([0-9a-f]{24})?$`)
+	hexSHA256 = lazyre.New(`^[0-9a-f]{64}$`)
+	commitRE  = lazyre.New(`^[0-9a-f]{40}([0-9a-f]{24})?$`)
 	// The bundle's rules for what names directories under .patchline.
-	patchIDRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
-	platformRE = regexp.MustCompile(`^[a-z0-9]{1,32}/[a-z0-9]{1,32}$`)
-	tagRE      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$`)
+	patchIDRE  = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	platformRE = lazyre.New(`^[a-z0-9]{1,32}/[a-z0-9]{1,32}$`)
+	tagRE      = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$`)
 )
 
 // DecodeRecord reads a record strictly: one JSON object, no unknown

@@ -8,10 +8,10 @@ package rollout
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
+	"github.com/patchline/patchline/internal/lazyre"
 	"github.com/patchline/patchline/internal/manifest/stricttoml"
 )
 
@@ -77,10 +77,10 @@ var (
 		{"fri", "friday"}, {"sat", "saturday"}, {"sun", "sunday"},
 	}
 	dayNames  = [7]string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
-	clockRE   = regexp.MustCompile(`^([0-9]{2}):([0-9]{2})$`)
-	dateRE    = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
-	datePfxRE = regexp.MustCompile(`^[0-9]{4}-`)
-	dashedRE  = regexp.MustCompile(`^([0-9]{4}-[0-9]{2}-[0-9]{2})\s*-\s*([0-9]{4}-[0-9]{2}-[0-9]{2})$`)
+	clockRE   = lazyre.New(`^([0-9]{2}):([0-9]{2})$`)
+	dateRE    = lazyre.New(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+	datePfxRE = lazyre.New(`^[0-9]{4}-`)
+	dashedRE  = lazyre.New(`^([0-9]{4}-[0-9]{2}-[0-9]{2})\s*-\s*([0-9]{4}-[0-9]{2}-[0-9]{2})$`)
 )
 
 // ParseWindow reads one freeze window:

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"path"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/patchline/patchline/internal/config"
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/history"
+	"github.com/patchline/patchline/internal/lazyre"
 	"github.com/patchline/patchline/internal/patchdiff"
 	"github.com/patchline/patchline/internal/registry"
 )
@@ -223,7 +223,7 @@ func (c *Checker) pickedInto(stop gitrepo.Hash) (map[gitrepo.Hash]bool, error) {
 	return m, nil
 }
 
-var cherryPickTrailer = regexp.MustCompile(`(?m)^\(cherry picked from commit ([0-9a-f]{7,64})\)\s*$`)
+var cherryPickTrailer = lazyre.New(`(?m)^\(cherry picked from commit ([0-9a-f]{7,64})\)\s*$`)
 
 // cherryPicked returns the commits a message says it was cherry-picked
 // from, as `git cherry-pick -x` writes it.

@@ -26,12 +26,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strings"
 
 	"github.com/secure-systems-lab/go-securesystemslib/encrypted"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/patchline/patchline/internal/lazyre"
 )
 
 // Errors, for errors.Is. The first two are verification failures, the rest
@@ -293,7 +294,7 @@ func ParsePrivateKey(data []byte, pass PassFunc) (*PrivateKey, error) {
 func (k *PrivateKey) Public() *PublicKey { return k.public }
 
 // KMS and hardware key references cosign knows; patchline reads none of them.
-var otherRef = regexp.MustCompile(`^([a-z][a-z0-9+.-]*://|pkcs11:)`)
+var otherRef = lazyre.New(`^([a-z][a-z0-9+.-]*://|pkcs11:)`)
 
 // ReadKeyRef reads a key reference: `env://VAR` (the key's PEM in an
 // environment variable, as cosign reads it) or a file path. KMS URIs and

@@ -11,13 +11,14 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/patchline/patchline/internal/lazyre"
 )
 
 // Kind says what a Finding is about.
@@ -125,7 +126,7 @@ func syntaxFinding(src string, err error) Finding {
 	return Finding{Kind: Syntax, Pos: pos, Message: pe.Message, Hint: syntaxHint(pe.Message)}
 }
 
-var escapeRE = regexp.MustCompile(`'\\(.)'`)
+var escapeRE = lazyre.New(`'\\(.)'`)
 
 // syntaxHint turns BurntSushi's most common messages into what to do.
 func syntaxHint(msg string) string {
