@@ -38,10 +38,12 @@ func TestScripts(t *testing.T) {
 			return setupScript(env)
 		},
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
-			"exits":    cmdExits,
-			"flipbyte": cmdFlipByte,
-			"mkbundle": cmdMkBundle,
-			"webhook":  cmdWebhook,
+			"exits":           cmdExits,
+			"flipbyte":        cmdFlipByte,
+			"keyless":         cmdKeyless, // keyless_test.go
+			"mkbundle":        cmdMkBundle,
+			"tamperstatement": cmdTamperStatement, // provenance_test.go
+			"webhook":         cmdWebhook,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {

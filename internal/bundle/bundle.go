@@ -33,6 +33,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/patchline/patchline/internal/lazyre"
 	"github.com/patchline/patchline/internal/release"
 )
 
@@ -147,6 +148,18 @@ type Meta struct {
 	HealthCheck *HealthCheck `json:"check,omitempty"`
 	// Rollout is the product's rollout policy ([rollout]).
 	Rollout *Rollout `json:"rollout,omitempty"`
+	// ToolchainChange says the patched files were built with another
+	// toolchain or build configuration than the base release, and why
+	// (build --allow-toolchain-change --reason).
+	ToolchainChange *ToolchainChange `json:"toolchain_change,omitempty"`
+}
+
+// ToolchainChange is an allowed change of toolchain or build
+// configuration: the reason given and each difference from the base
+// release's record.
+type ToolchainChange struct {
+	Reason  string   `json:"reason"`
+	Changes []string `json:"changes"`
 }
 
 // HealthCheck is a health check as the bundle carries it.
@@ -220,7 +233,7 @@ func Write(w io.Writer, meta Meta, payloads [][]byte) (digest string, err error)
 	return hex.EncodeToString(whole.Sum(nil)), nil
 }
 
-var hexSHA256 = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var hexSHA256 = lazyre.New(`^[0-9a-f]{64}$`)
 
 // Check validates meta: every path stays inside the install root and names
 // a regular file, every op, mode, hash and size makes sense.
@@ -328,11 +341,40 @@ func (m *Meta) checkPatchInfo() error {
 			seen[id] = true
 		}
 	}
+	if err := m.ToolchainChange.check(); err != nil {
+		return err
+	}
 	if len(m.Guide) > MaxGuideSize {
 		return fmt.Errorf("installation guide of %d bytes, at most %d", len(m.Guide), MaxGuideSize)
 	}
 	if !utf8.ValidString(m.Guide) {
 		return errors.New("installation guide is not valid UTF-8")
+	}
+	return nil
+}
+
+// Bounds of a toolchain change's reason and differences.
+const (
+	MaxReasonSize = 4 << 10
+	maxChanges    = 64
+)
+
+// check refuses a toolchain change without a reason, or with texts that are
+// out of bounds, not UTF-8 or hold control characters: apply prints them.
+func (c *ToolchainChange) check() error {
+	if c == nil {
+		return nil
+	}
+	if strings.TrimSpace(c.Reason) == "" {
+		return errors.New("toolchain_change has no reason")
+	}
+	if len(c.Changes) == 0 || len(c.Changes) > maxChanges {
+		return fmt.Errorf("toolchain_change lists %d changes, want 1 to %d", len(c.Changes), maxChanges)
+	}
+	for _, t := range append([]string{c.Reason}, c.Changes...) {
+		if len(t) > MaxReasonSize || !utf8.ValidString(t) || strings.ContainsFunc(t, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+			return fmt.Errorf("toolchain_change: %q is longer than %d bytes, not UTF-8 or holds a control character", t, MaxReasonSize)
+		}
 	}
 	return nil
 }
@@ -375,11 +417,11 @@ func (m *Meta) checkReleases() error {
 var (
 	// PatchID is what a patch id may be: it names directories and files
 	// under an install's .patchline.
-	PatchID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	PatchID = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 	// PlatformPattern is GOOS/GOARCH.
-	PlatformPattern = regexp.MustCompile(`^[a-z0-9]{1,32}/[a-z0-9]{1,32}$`)
-	commitID        = regexp.MustCompile(`^[0-9a-f]{40}([0-9a-f]{24})?$`)
-	releaseTag      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$`)
+	PlatformPattern = lazyre.New(`^[a-z0-9]{1,32}/[a-z0-9]{1,32}$`)
+	commitID        = lazyre.New(`^[0-9a-f]{40}([0-9a-f]{24})?$`)
+	releaseTag      = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$`)
 )
 
 // CheckRef refuses a release that is not a version tag (v2026.3.1, whose

@@ -90,7 +90,9 @@ second apply at the same time waits for the first.
 
 An unsigned bundle, or one whose signature does not verify, is refused
 unless --insecure-skip-verify is given, which installs it unverified and
-says so.
+says so. A keyless signature is checked instead of a key's with
+--certificate-identity, --certificate-oidc-issuer and --trusted-root, as
+patchline verify does.
 
 After the swap it runs the product's health check ([install] check, carried
 in the signed bundle, or --check): when it still fails after its retries,
@@ -109,6 +111,9 @@ it was applied, failed its health check and was rolled back.`,
 		Example: `  patchline apply PL-2026-0007_v2026.3.0_linux-amd64.plb --to /opt/inventory --key cosign.pub
   PATCHLINE_KEY=/etc/patchline/cosign.pub patchline apply PL-2026-0007_v2026.3.0_linux-amd64.plb --to /opt/inventory
   patchline apply app.plb --to /opt/inventory --key cosign.pub --bundle app.plb.sigstore.json
+  patchline apply app.plb --to /opt/inventory --trusted-root trusted_root.json \
+    --certificate-identity https://github.com/acme/inventory/.github/workflows/patchline.yml@refs/heads/patch/PL-2026-0007 \
+    --certificate-oidc-issuer https://token.actions.githubusercontent.com
   patchline apply PL-2026-0007_v2026.3.0_linux-amd64.plb --to /opt/inventory --dry-run
   patchline apply app.plb --to /opt/inventory --env test --site acme-berlin --operator dana
   patchline apply app.plb --to /opt/inventory --check 'bin/inventory --self-test'
@@ -121,8 +126,11 @@ it was applied, failed its health check and was rolled back.`,
 			if opts.Recover == (opts.Bundle != "") {
 				return usageError("give a BUNDLE to apply, or --recover, not both")
 			}
-			if opts.InsecureSkipVerify && (opts.Verify.Key != "" || opts.Verify.Signature != "" || opts.Verify.SigstoreBundle != "") {
-				return usageError("--insecure-skip-verify checks no signature: drop it, or drop --key, --signature and --bundle")
+			if opts.InsecureSkipVerify && (opts.Verify.Key != "" || opts.Verify.Signature != "" || opts.Verify.SigstoreBundle != "" || opts.Verify.Keyless.Set()) {
+				return usageError("--insecure-skip-verify checks no signature: drop it, or drop --key, --signature, --bundle, --trusted-root and the --certificate-* flags")
+			}
+			if err := opts.Verify.Check(); err != nil {
+				return err
 			}
 			if opts.Recover && opts.DryRun {
 				return usageError("--dry-run goes with a BUNDLE, not --recover")
@@ -144,6 +152,7 @@ it was applied, failed its health check and was rolled back.`,
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "apply even over a replay, a downgrade or files that are not the base")
 	cmd.Flags().BoolVar(&opts.Recover, "recover", false, "finish or undo an interrupted apply or rollback")
 	opts.Verify.AddFlags(cmd)
+	opts.Verify.Keyless.AddFlags(cmd)
 	cmd.Flags().BoolVar(&opts.InsecureSkipVerify, "insecure-skip-verify", false, "install without checking the signature (prints a warning)")
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "make every check and print the plan; write nothing")
 	cmd.Flags().StringVar(&opts.Check, "check", "", "the health check to run after the swap, instead of the bundle's")
@@ -193,7 +202,7 @@ func runApply(opts *ApplyOptions) error {
 		}
 		defer v.Close()
 		for _, s := range v.Signatures {
-			fmt.Fprintf(opts.IO.ErrOut, "verified %s with %s\n", s.Path, v.KeyRef)
+			fmt.Fprintf(opts.IO.ErrOut, "verified %s with %s\n", s.Path, v.signer())
 		}
 		path, digest = v.Path, v.SHA256
 	}

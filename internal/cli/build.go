@@ -36,6 +36,10 @@ type BuildOptions struct {
 	// Sign signs each bundle with Key (default: [sign] key) as it is written.
 	Sign bool
 	Key  string
+	// AllowToolchainChange builds a patch whose toolchain or build
+	// configuration differs from its base release's record, for Reason.
+	AllowToolchainChange bool
+	Reason               string
 }
 
 // NewCmdBuild builds `patchline build`.
@@ -50,12 +54,26 @@ every platform in [build] platforms, and writes one deterministic bundle per
 platform holding only what changed: a binary delta per changed file, new files
 whole, deleted files listed. --from makes a cumulative bundle from an older
 release of the same line. The old release is built twice to prove the build
-is reproducible, since a delta against an unreproducible build cannot apply.`,
+is reproducible, since a delta against an unreproducible build cannot apply.
+
+Before anything is built, the patch's Go toolchain (go env GOVERSION in the
+patched tree) and build configuration are held against the base release's
+record, and go.mod's go and toolchain lines against the base tag's: any
+difference is refused (exit 4), naming it, unless --allow-toolchain-change
+--reason TEXT says why; the reason goes into the bundle and its provenance.
+
+Beside each bundle goes its SLSA provenance, BUNDLE.provenance.json (an
+in-toto statement); --sign signs it too, as a DSSE envelope in
+BUNDLE.intoto.jsonl that cosign verify-blob-attestation verifies.`,
 		Example: `  patchline build PL-2026-0007 --out dist/
   patchline build PL-2026-0007 --out dist/ --from v2026.3.0   # cumulative, from an older tag of the line
   patchline build --platform linux/arm64 --json
-  COSIGN_PASSWORD=... patchline build --out dist/ --sign --key env://COSIGN_PRIVATE_KEY   # as patchline sign does`,
+  COSIGN_PASSWORD=... patchline build --out dist/ --sign --key env://COSIGN_PRIVATE_KEY   # as patchline sign does
+  patchline build --allow-toolchain-change --reason "go1.26.9 fixes CVE-2026-1234 in net/http"`,
 		Args: argsUsage(cobra.MaximumNArgs(1)),
+		PreRunE: func(cmd *cobra.Command, args []string) error {
+			return checkToolchainFlags(opts.AllowToolchainChange, opts.Reason)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.ID = args[0]
@@ -74,6 +92,8 @@ is reproducible, since a delta against an unreproducible build cannot apply.`,
 	cmd.Flags().BoolVar(&opts.NoReproCheck, "no-repro-check", false, "do not build the old release twice to check it is reproducible")
 	cmd.Flags().BoolVar(&opts.Sign, "sign", false, "sign each bundle, writing BUNDLE.sig and BUNDLE.sigstore.json (password: COSIGN_PASSWORD)")
 	cmd.Flags().StringVar(&opts.Key, "key", "", "private key for --sign: a file or env://VAR (default: [sign] key; implies --sign)")
+	cmd.Flags().BoolVar(&opts.AllowToolchainChange, "allow-toolchain-change", false, "build although the toolchain or build configuration differs from the base release's (needs --reason)")
+	cmd.Flags().StringVar(&opts.Reason, "reason", "", "why the toolchain or build configuration changes, for --allow-toolchain-change; kept in the bundle and its provenance")
 	return cmd
 }
 
@@ -86,6 +106,10 @@ type BuiltBundle struct {
 	// Signature and SigstoreBundle are written by --sign.
 	Signature      string `json:"signature,omitempty"`
 	SigstoreBundle string `json:"sigstore_bundle,omitempty"`
+	// Provenance is the statement beside the bundle; Attestation its
+	// signed envelope (--sign).
+	Provenance  string `json:"provenance,omitempty"`
+	Attestation string `json:"attestation,omitempty"`
 }
 
 func runBuild(ctx context.Context, opts *BuildOptions) error {
@@ -136,28 +160,42 @@ func runBuild(ctx context.Context, opts *BuildOptions) error {
 			return usageError("--from %s: a cumulative bundle starts at a release of the %s line no newer than the base %s", opts.From, bl, baseTag.Name)
 		}
 	}
+	prov, err := buildProvenance(opts.IO, reg, p, opts) // provenance.go
+	if err != nil {
+		return err
+	}
 	work, err := os.MkdirTemp("", "patchline-build-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	st, err := buildBundles(ctx, reg, p, fromTag, baseTag, work, opts)
+	st, err := buildBundles(ctx, reg, p, fromTag, baseTag, work, prov, opts)
 	if err != nil {
 		return err
 	}
 	var built []BuiltBundle
-	for _, path := range st.Bundles {
+	for i, path := range st.Bundles {
 		b, err := describeFile(path)
 		if err != nil {
 			return err
 		}
+		if i < len(st.Provenance.Statements) {
+			b.Provenance = filepath.Clean(st.Provenance.Statements[i])
+		}
 		if key != nil {
+			att, err := provenanceBeside(path) // provenance.go
+			if err != nil {
+				return err
+			}
 			sb, err := signBundleFile(key, path, "", "")
 			if err != nil {
 				return err
 			}
 			b.Signature, b.SigstoreBundle = sb.Signature, sb.SigstoreBundle
 			fmt.Fprintf(opts.IO.ErrOut, "signed    %s (%s)\n", filepath.Base(path), sb.Algorithm)
+			if b.Attestation, err = att.sign(opts.IO, key, sb.SHA256); err != nil {
+				return err
+			}
 		}
 		built = append(built, b)
 	}
@@ -174,7 +212,7 @@ func runBuild(ctx context.Context, opts *BuildOptions) error {
 }
 
 // buildBundles runs the build pipeline in work, which the caller removes.
-func buildBundles(ctx context.Context, reg *registry.Registry, p *registry.Patch, fromTag, baseTag gitrepo.Tag, work string, opts *BuildOptions) (*pipeline.State, error) {
+func buildBundles(ctx context.Context, reg *registry.Registry, p *registry.Patch, fromTag, baseTag gitrepo.Tag, work string, prov pipeline.Provenance, opts *BuildOptions) (*pipeline.State, error) {
 	commit, err := reg.Repo.Commit(p.Branch.Commit)
 	if err != nil {
 		return nil, err
@@ -187,7 +225,7 @@ func buildBundles(ctx context.Context, reg *registry.Registry, p *registry.Patch
 		Repo: reg.Repo, Config: reg.Config, Patch: p, Out: opts.Out, Work: work,
 		Log: opts.IO.ErrOut, Getenv: opts.Getenv, Version: opts.Version, Platform: platforms,
 		NoReproCheck: opts.NoReproCheck, FromTag: fromTag, BaseTag: baseTag,
-		Source: p.Branch.Commit, SourceTime: commit.Committer.When,
+		Source: p.Branch.Commit, SourceTime: commit.Committer.When, Provenance: prov,
 	}
 	return st, pipeline.Run(ctx, pipeline.Build, st)
 }

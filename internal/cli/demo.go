@@ -389,7 +389,7 @@ func (d *demo) build(ctx context.Context, root, id, plat string) (string, error)
 	}
 	defer os.RemoveAll(work)
 	bopts := &BuildOptions{IO: d.opts.IO, Getenv: d.getenv, Now: d.opts.Now, Out: filepath.Join(root, "dist"), Platforms: []string{plat}}
-	st, err := buildBundles(ctx, reg, p, base, base, work, bopts)
+	st, err := buildBundles(ctx, reg, p, base, base, work, pipeline.Provenance{}, bopts)
 	if err != nil {
 		return "", err
 	}

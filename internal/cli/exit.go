@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"syscall"
 
+	"github.com/patchline/patchline/internal/advisory"
 	"github.com/patchline/patchline/internal/artifact"
 	"github.com/patchline/patchline/internal/bundle"
 	"github.com/patchline/patchline/internal/config"
@@ -15,6 +16,7 @@ import (
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/install"
 	"github.com/patchline/patchline/internal/patchdiff"
+	"github.com/patchline/patchline/internal/provenance"
 	"github.com/patchline/patchline/internal/registry"
 	"github.com/patchline/patchline/internal/rollout"
 	"github.com/patchline/patchline/internal/rollup"
@@ -82,6 +84,11 @@ func ExitCode(err error) int {
 		errors.Is(err, rollup.ErrBadAccepted),
 		errors.Is(err, fleet.ErrBadFleet), errors.Is(err, fleet.ErrRefused), errors.Is(err, rollout.ErrBadRecord):
 		return ExitUsage
+	case errors.Is(err, advisory.ErrNotSecurity), errors.Is(err, advisory.ErrBadManifest),
+		errors.Is(err, advisory.ErrNoProduct), errors.Is(err, advisory.ErrNoNamespace):
+		return ExitUsage
+	case errors.Is(err, advisory.ErrNotReleased):
+		return ExitPrecondition // no release carries the fix yet
 	case errors.Is(err, fleet.ErrStale):
 		return ExitPrecondition // an older record would put the fleet back in time
 	case errors.Is(err, forge.ErrNoToken), errors.Is(err, forge.ErrUnauthorized),
@@ -106,11 +113,16 @@ func ExitCode(err error) int {
 		return ExitPrecondition
 	case errors.Is(err, artifact.ErrMismatch):
 		return ExitPrecondition // a rebuilt release that is not its record
+	case errors.Is(err, artifact.ErrChanged):
+		return ExitPrecondition // a patch built with another toolchain than its base release
+	case errors.Is(err, provenance.ErrInvalid), errors.Is(err, provenance.ErrMissing):
+		return ExitVerification
 	case errors.Is(err, install.ErrVerification), errors.Is(err, bundle.ErrCorrupt), errors.Is(err, delta.ErrCorrupt):
 		return ExitVerification
 	case errors.Is(err, sign.ErrInvalidSignature), errors.Is(err, sign.ErrUnsigned):
 		return ExitVerification
-	case errors.Is(err, sign.ErrBadKey), errors.Is(err, sign.ErrWrongPassword), errors.Is(err, sign.ErrUnsupportedKey):
+	case errors.Is(err, sign.ErrBadKey), errors.Is(err, sign.ErrWrongPassword), errors.Is(err, sign.ErrUnsupportedKey),
+		errors.Is(err, sign.ErrBadTrustedRoot), errors.Is(err, sign.ErrBadPolicy):
 		return ExitUsage
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.EISDIR):
 		return ExitUsage // a path given on the command line or in a file that is not there

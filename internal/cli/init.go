@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/patchline/patchline"
-	"github.com/patchline/patchline/internal/config"
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/registry"
 )
@@ -23,6 +22,9 @@ type InitOptions struct {
 	Name   string
 	GitHub string
 	Force  bool
+	// Keyless writes [sign] keyless = true: the workflow signs with its
+	// OIDC token instead of a key secret.
+	Keyless bool
 }
 
 // NewCmdInit builds `patchline init`.
@@ -32,9 +34,17 @@ func NewCmdInit(f *Factory, runF func(*InitOptions) error) *cobra.Command {
 		Use:   "init",
 		Short: "Set a product repository up for patchline",
 		Long: `Writes .patchline.toml, the patches/ folder and the GitHub workflow
-.github/workflows/patchline.yml. Existing files are left alone unless --force.`,
+.github/workflows/patchline.yml. Existing files are left alone unless --force;
+a .patchline.toml that is kept is the one the workflow follows.
+
+The workflow signs bundles with a cosign key from the repository's secrets,
+or, with --keyless ([sign] keyless = true), keylessly with GitHub's OIDC
+token: cosign sign-blob gets a Fulcio certificate naming the workflow and
+logs the signature in Rekor, and customers verify it with
+--certificate-identity and --certificate-oidc-issuer.`,
 		Example: `  patchline init
-  patchline init --name inventory --github acme/inventory`,
+  patchline init --name inventory --github acme/inventory
+  patchline init --github acme/inventory --keyless`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -47,6 +57,7 @@ func NewCmdInit(f *Factory, runF func(*InitOptions) error) *cobra.Command {
 	cmd.Flags().StringVar(&opts.Name, "name", "", "product name (default: the repository folder's name)")
 	cmd.Flags().StringVar(&opts.GitHub, "github", "", "owner/repo on GitHub (default: from the origin remote)")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite files that exist")
+	cmd.Flags().BoolVar(&opts.Keyless, "keyless", false, "sign in the workflow with GitHub's OIDC token (cosign keyless) instead of a key secret")
 	return cmd
 }
 
@@ -70,7 +81,10 @@ func runInit(opts *InitOptions) error {
 	if gh != "" && strings.Count(gh, "/") != 1 {
 		return usageError("--github %q: want owner/repo", gh)
 	}
-	cfg := config.Default(name, gh)
+	cfg, err := initConfig(opts, root, name, gh) // keyless.go
+	if err != nil {
+		return err
+	}
 	workflow, err := renderTemplate(root, "workflow.yml.tmpl", cfg)
 	if err != nil {
 		return err

@@ -146,8 +146,10 @@ func TestInitWorkflowGateStep(t *testing.T) {
 }
 
 // TestInitWorkflowArtifactsStep runs the artifacts job's shell with a
-// stand-in patchline and git: a tag that matches [release] tags is released
-// and its record pushed; any other tag is left alone and the job passes.
+// stand-in patchline and git: a tag that matches [release] tags is released,
+// its record pushed and the advisories of its security patches written
+// into dist/ before the upload; any other tag is left alone and the job
+// passes.
 func TestInitWorkflowArtifactsStep(t *testing.T) {
 	t.Parallel()
 	bash, err := exec.LookPath("bash")
@@ -165,11 +167,20 @@ func TestInitWorkflowArtifactsStep(t *testing.T) {
 	if got, want := job.Env["TAG_PATTERN"], config.DefaultTags; got != want {
 		t.Errorf("TAG_PATTERN = %q, want [release] tags %q", got, want)
 	}
-	var step string
-	for _, s := range job.Steps {
-		if strings.Contains(s.Run, "patchline release") {
+	var step, advise string
+	upload, adviseAt := -1, -1
+	for i, s := range job.Steps {
+		switch {
+		case strings.Contains(s.Run, "patchline release"):
 			step = s.Run
+		case strings.Contains(s.Run, "patchline advisory"):
+			advise, adviseAt = s.Run, i
+		case strings.HasPrefix(s.Uses, "actions/upload-artifact@"):
+			upload = i
 		}
+	}
+	if advise == "" || adviseAt > upload {
+		t.Fatalf("the advisories are not written before the upload (advisory step %d, upload %d)", adviseAt, upload)
 	}
 	for _, tc := range []struct {
 		tag      string
@@ -189,19 +200,24 @@ func TestInitWorkflowArtifactsStep(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			cmd := exec.Command(bash, "--noprofile", "--norc", "-e", "-o", "pipefail", "-c", step)
-			cmd.Dir = dir
-			cmd.Env = append(os.Environ(), "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"),
-				"GITHUB_REF_NAME="+tc.tag, "TAG_PATTERN="+job.Env["TAG_PATTERN"])
-			out, err := cmd.CombinedOutput()
-			if err != nil {
-				t.Fatalf("step failed: %v\n%s", err, out)
+			var out []byte
+			for _, run := range []string{step, advise} {
+				cmd := exec.Command(bash, "--noprofile", "--norc", "-e", "-o", "pipefail", "-c", run)
+				cmd.Dir = dir
+				cmd.Env = append(os.Environ(), "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"),
+					"GITHUB_REF_NAME="+tc.tag, "TAG_PATTERN="+job.Env["TAG_PATTERN"])
+				o, err := cmd.CombinedOutput()
+				out = append(out, o...)
+				if err != nil {
+					t.Fatalf("step failed: %v\n%s", err, out)
+				}
 			}
 			calls, _ := os.ReadFile(filepath.Join(dir, "calls.log"))
 			released := strings.Contains(string(calls), "patchline release "+tc.tag+" --out dist")
 			pushed := strings.Contains(string(calls), "git push origin refs/notes/patchline-releases")
-			if released != tc.released || pushed != tc.released {
-				t.Errorf("tag %s: released %v, record pushed %v; want %v\n%s%s", tc.tag, released, pushed, tc.released, calls, out)
+			advised := strings.Contains(string(calls), "patchline advisory --release "+tc.tag+" --dir dist\n")
+			if released != tc.released || pushed != tc.released || advised != tc.released {
+				t.Errorf("tag %s: released %v, record pushed %v, advisories written %v; want %v\n%s%s", tc.tag, released, pushed, advised, tc.released, calls, out)
 			}
 		})
 	}

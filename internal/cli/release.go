@@ -51,6 +51,7 @@ DIR, with goreleaser's default names:
                                         toolchain, builder, [build], flags,
                                         every file's mode, size and SHA-256
   <name>_<version>_checksums.txt        SHA-256 of the archives and the record
+  <archive>.provenance.json             each archive's SLSA provenance (in-toto)
 
 and keeps the record in the repository as a git note on the tag's commit
 (` + artifact.NotesRef + `), where patchline build finds it: a patch's
@@ -61,7 +62,9 @@ and says what differs.
 
 --sign signs every file written as patchline sign signs a bundle (FILE.sig
 and FILE.sigstore.json beside it); patchline install verifies an archive
-the same way. Customers install an archive with patchline install.`,
+the same way. It signs each archive's provenance too, as a DSSE envelope in
+<archive>.intoto.jsonl, which cosign verify-blob-attestation and patchline
+verify --provenance check. Customers install an archive with patchline install.`,
 		Example: `  patchline release v2026.3.0 --out dist
   COSIGN_PASSWORD=... patchline release v2026.3.0 --out dist --sign --key cosign.key
   patchline release "$GITHUB_REF_NAME" --out dist --sign --key env://COSIGN_PRIVATE_KEY --json
@@ -92,6 +95,10 @@ type ReleaseFile struct {
 	// Signature and SigstoreBundle are written by --sign.
 	Signature      string `json:"signature,omitempty"`
 	SigstoreBundle string `json:"sigstore_bundle,omitempty"`
+	// Provenance is an archive's statement; Attestation its signed
+	// envelope (--sign).
+	Provenance  string `json:"provenance,omitempty"`
+	Attestation string `json:"attestation,omitempty"`
 }
 
 // ReleaseReport is what release reports.
@@ -143,6 +150,10 @@ func runRelease(ctx context.Context, opts *ReleaseOptions) error {
 	if err != nil {
 		return err
 	}
+	prov, err := releaseProvenance(opts.IO, reg, tag) // provenance.go
+	if err != nil {
+		return err
+	}
 	work, err := os.MkdirTemp("", "patchline-release-")
 	if err != nil {
 		return err
@@ -151,7 +162,7 @@ func runRelease(ctx context.Context, opts *ReleaseOptions) error {
 	st := &pipeline.State{
 		Repo: reg.Repo, Config: reg.Config, Out: opts.Out, Work: work, Log: opts.IO.ErrOut,
 		Getenv: opts.Getenv, Version: opts.Version, Platform: reg.Config.Build.Platforms,
-		FromTag: tag, BaseTag: tag, Identity: committer,
+		FromTag: tag, BaseTag: tag, Identity: committer, Provenance: prov,
 	}
 	if err := pipeline.Run(ctx, pipeline.Release, st); err != nil {
 		return err
@@ -173,9 +184,23 @@ func runRelease(ctx context.Context, opts *ReleaseOptions) error {
 		return rf, nil
 	}
 	for i, path := range st.Archives {
+		var att *provenanceToSign
+		if key != nil {
+			if att, err = provenanceBeside(path); err != nil {
+				return err
+			}
+		}
 		rf, err := describe(path, st.Platform[i])
 		if err != nil {
 			return err
+		}
+		if i < len(st.Provenance.Statements) {
+			rf.Provenance = filepath.Clean(st.Provenance.Statements[i])
+		}
+		if key != nil {
+			if rf.Attestation, err = att.sign(opts.IO, key, rf.SHA256); err != nil {
+				return err
+			}
 		}
 		rep.Archives = append(rep.Archives, rf)
 	}

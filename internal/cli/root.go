@@ -61,6 +61,7 @@ push, and ships them to customers as signed binary deltas.`,
 		NewCmdReport(f, nil),
 		NewCmdFleet(f, nil),
 		NewCmdCases(f, nil),
+		NewCmdAdvisory(f, nil),
 	)
 	return root
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/patchline/patchline/internal/bundle"
 	"github.com/patchline/patchline/internal/gitrepo"
+	"github.com/patchline/patchline/internal/provenance"
 	"github.com/patchline/patchline/internal/sign"
 )
 
@@ -40,6 +41,9 @@ type VerifyFlags struct {
 	// MaxBundleSize bounds the bundle copied to be verified; 0 is
 	// DefaultMaxBundleSize.
 	MaxBundleSize int64
+	// Keyless, when set, checks a keyless Sigstore bundle instead of a key
+	// (keyless.go); only the commands that register its flags take it.
+	Keyless KeylessFlags
 }
 
 // DefaultMaxBundleSize is the largest bundle apply and verify copy to check
@@ -101,7 +105,9 @@ The key is cosign's encrypted private key, from cosign generate-key-pair or
 patchline keys generate: a file, or env://VAR for a variable holding it
 (default: [sign] key in .patchline.toml). Its password is read from
 COSIGN_PASSWORD, or asked for on a terminal. Neither is ever printed.
-Keyless signing (Fulcio, Rekor) is not supported: it needs the network.`,
+patchline signs with a key only: keyless signing needs an OIDC token and
+the network, which cosign sign-blob has in CI; patchline verify and apply
+check such signatures offline.`,
 		Example: `  patchline sign dist/PL-2026-0007_v2026.3.0_linux-amd64.plb --key cosign.key
   COSIGN_PASSWORD=... patchline sign dist/*.plb --key env://COSIGN_PRIVATE_KEY --json
   patchline sign app.plb --key cosign.key --signature app.sig --bundle app.sigstore.json`,
@@ -130,6 +136,9 @@ type SignedBundle struct {
 	SigstoreBundle string `json:"sigstore_bundle"`
 	KeyHint        string `json:"key_hint"`
 	Algorithm      string `json:"algorithm"`
+	// Attestation is the signed provenance, BUNDLE.intoto.jsonl, when a
+	// statement was beside the bundle.
+	Attestation string `json:"attestation,omitempty"`
 }
 
 func runSign(opts *SignOptions) error {
@@ -144,8 +153,15 @@ func runSign(opts *SignOptions) error {
 	if err != nil {
 		return err
 	}
+	prov, err := provenanceBeside(opts.Bundle) // provenance.go
+	if err != nil {
+		return err
+	}
 	sb, err := signBundleFile(key, opts.Bundle, opts.Signature, opts.SigstoreBundle)
 	if err != nil {
+		return err
+	}
+	if sb.Attestation, err = prov.sign(opts.IO, key, sb.SHA256); err != nil {
 		return err
 	}
 	if opts.JSON {
@@ -154,6 +170,11 @@ func runSign(opts *SignOptions) error {
 	fmt.Fprintf(opts.IO.ErrOut, "signed %s with %s (%s)\n", sb.Bundle, ref, sb.Algorithm)
 	fmt.Fprintln(opts.IO.Out, sb.Signature)
 	fmt.Fprintln(opts.IO.Out, sb.SigstoreBundle)
+	if sb.Attestation != "" {
+		fmt.Fprintln(opts.IO.Out, sb.Attestation)
+	} else {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: no %s beside %s: its provenance is not signed (patchline build writes it)\n", filepath.Base(opts.Bundle)+provenance.StatementSuffix, opts.Bundle)
+	}
 	return nil
 }
 
@@ -259,9 +280,10 @@ func signBundleFile(key *sign.PrivateKey, path, sigPath, bundlePath string) (*Si
 type VerifyOptions struct {
 	IO *IOStreams
 	JSONFlag
-	Verify VerifyFlags
-	Getenv func(string) string
-	Bundle string
+	Verify     VerifyFlags
+	Provenance ProvenanceFlags // verify_provenance.go
+	Getenv     func(string) string
+	Bundle     string
 }
 
 // NewCmdVerify builds `patchline verify`.
@@ -278,15 +300,34 @@ bundle's digest and the key's hint. Then the bundle itself is checked, and
 what it installs is printed. Signatures made by cosign sign-blob --key verify
 here, and patchline's verify with cosign.
 
-The key is a file or env://VAR, default $` + EnvPublicKey + `. Only key pairs are
-supported: a Sigstore bundle with a certificate (keyless signing) is refused.
+The key is a file or env://VAR, default $` + EnvPublicKey + `.
+
+A keyless signature (cosign sign-blob --bundle in a GitHub workflow, with
+a Fulcio certificate and a Rekor entry) is checked instead, offline, when
+--certificate-identity (or -regexp) and --certificate-oidc-issuer (or
+-regexp) name who must have signed and --trusted-root names Sigstore's
+trusted_root.json: the log entry, the certificate's chain, the signature
+and the identity, in the Sigstore bundle (--bundle, default
+BUNDLE.sigstore.json). These flags and --key exclude each other.
+
+--provenance checks, instead, FILE's signed SLSA provenance (FILE.intoto.jsonl,
+which build --sign, sign and release --sign write), of a bundle or a release
+archive, as cosign verify-blob-attestation --type slsaprovenance1 does, and
+prints its builder, source and approvers.
 
 Exit status: 3 when the bundle is unsigned or its signature does not verify,
-2 when the key cannot be read.`,
+2 when the key or trusted root cannot be read or the flags clash.`,
 		Example: `  patchline verify PL-2026-0007_v2026.3.0_linux-amd64.plb --key cosign.pub
   patchline verify app.plb --key cosign.pub --bundle app.plb.sigstore.json --json
-  PATCHLINE_KEY=/etc/patchline/cosign.pub patchline verify app.plb`,
+  PATCHLINE_KEY=/etc/patchline/cosign.pub patchline verify app.plb
+  patchline verify app.plb --trusted-root trusted_root.json \
+    --certificate-identity https://github.com/acme/inventory/.github/workflows/patchline.yml@refs/heads/patch/PL-2026-0007 \
+    --certificate-oidc-issuer https://token.actions.githubusercontent.com
+  patchline verify hello_1.0.0_linux_amd64.tar.gz --provenance --key cosign.pub --json`,
 		Args: argsUsage(cobra.ExactArgs(1)),
+		PreRunE: func(cmd *cobra.Command, args []string) error {
+			return opts.Verify.Check() // keyless.go
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Bundle = args[0]
 			if runF != nil {
@@ -297,6 +338,8 @@ Exit status: 3 when the bundle is unsigned or its signature does not verify,
 	}
 	opts.JSONFlag.AddFlags(cmd)
 	opts.Verify.AddFlags(cmd)
+	opts.Verify.Keyless.AddFlags(cmd)
+	opts.Provenance.AddFlags(cmd)
 	return cmd
 }
 
@@ -313,6 +356,9 @@ type VerifiedBundle struct {
 	Platform   string          `json:"platform"`
 	Base       bundle.Ref      `json:"base"`
 	Target     bundle.Ref      `json:"target"`
+	// Keyless is who signed keylessly; Key, KeyHint and Algorithm are
+	// then empty.
+	Keyless *sign.KeylessVerified `json:"keyless,omitempty"`
 }
 
 // SignatureFile is one signature file that verified.
@@ -322,6 +368,9 @@ type SignatureFile struct {
 }
 
 func runVerify(opts *VerifyOptions) error {
+	if opts.Provenance.on() {
+		return runVerifyProvenance(opts)
+	}
 	v, err := verifyBundleFile(opts.Bundle, opts.Verify, opts.Getenv)
 	if err != nil {
 		return err
@@ -334,8 +383,11 @@ func runVerify(opts *VerifyOptions) error {
 	defer closeBundle()
 	rep := VerifiedBundle{
 		Bundle: filepath.Clean(opts.Bundle), SHA256: v.SHA256, Verified: true,
-		Key: v.KeyRef, KeyHint: v.Key.Hint(), Algorithm: v.Key.Algorithm(), Signatures: v.Signatures,
+		Key: v.KeyRef, Signatures: v.Signatures, Keyless: v.Keyless,
 		Patch: b.Meta.Patch, Platform: b.Meta.Platform, Base: b.Meta.Base, Target: b.Meta.Target,
+	}
+	if v.Key != nil {
+		rep.KeyHint, rep.Algorithm = v.Key.Hint(), v.Key.Algorithm()
 	}
 	if opts.JSON {
 		return writeJSON(opts.IO, rep)
@@ -343,8 +395,8 @@ func runVerify(opts *VerifyOptions) error {
 	for _, s := range v.Signatures {
 		fmt.Fprintf(opts.IO.ErrOut, "checked %s (%s)\n", s.Path, s.Format)
 	}
-	fmt.Fprintf(opts.IO.Out, "Verified OK: %s is %s %s -> %s for %s, signed with %s (%s)\n",
-		rep.Bundle, rep.Patch, refName(rep.Base), refName(rep.Target), rep.Platform, rep.Key, rep.Algorithm)
+	fmt.Fprintf(opts.IO.Out, "Verified OK: %s is %s %s -> %s for %s, signed with %s\n",
+		rep.Bundle, rep.Patch, refName(rep.Base), refName(rep.Target), rep.Platform, v.signer())
 	return nil
 }
 
@@ -364,6 +416,7 @@ type verifiedFile struct {
 	KeyRef     string
 	Key        *sign.PublicKey
 	Signatures []SignatureFile
+	Keyless    *sign.KeylessVerified // instead of Key, for a keyless signature
 	dir        string
 }
 
@@ -375,6 +428,9 @@ func (v *verifiedFile) Close() error { return os.RemoveAll(v.dir) }
 // every one found beside it (BUNDLE.sig, BUNDLE.sigstore.json), and at
 // least one. On success the caller reads the copy and closes it.
 func verifyBundleFile(path string, flags VerifyFlags, getenv func(string) string) (*verifiedFile, error) {
+	if flags.Keyless.Set() {
+		return verifyKeylessFile(path, flags) // keyless.go
+	}
 	ref, err := flags.keyRef(getenv)
 	if err != nil {
 		return nil, err
@@ -481,7 +537,7 @@ func readSignatureFile(p string) ([]byte, error) {
 // is refused before anything is copied, and the copy stops at maxSize
 // bytes if the file grows while it is read, so neither fills the temporary
 // directory; every failure removes what was copied.
-func privateCopy(path string, maxSize int64, mv *sign.MessageVerifier) (*verifiedFile, error) {
+func privateCopy(path string, maxSize int64, mv digestWriter) (*verifiedFile, error) {
 	src, err := os.Open(path)
 	if err != nil {
 		return nil, usageError("%w", err)

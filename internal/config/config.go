@@ -68,6 +68,8 @@ type Config struct {
 	Install Install             `toml:"install"`
 	Rollout Rollout             `toml:"rollout"`
 	Fleet   Fleet               `toml:"fleet"`
+	// Advisory is how `patchline advisory` names the product and its publisher.
+	Advisory Advisory `toml:"advisory"`
 
 	// Compiled by Decode; recompiled on use when the strings change.
 	tags, quarterly *regexp.Regexp
@@ -206,9 +208,28 @@ func (c *Config) FleetDir() string {
 	return DefaultFleetDir
 }
 
+// Advisory is [advisory]: how security advisories (OSV, CSAF, OpenVEX)
+// name the product and who publishes them.
+type Advisory struct {
+	// PURL is the product's package URL without a version, for a product
+	// that is not a Go module (pkg:generic/acme/inventory). Empty: each
+	// release is pkg:golang/<module>, the module path of its go.mod.
+	PURL string `toml:"purl"`
+	// Publisher is the name advisories are published under; empty: the
+	// owner in [project] github, else [project] name.
+	Publisher string `toml:"publisher"`
+	// Namespace is the publisher's URL (CSAF's publisher namespace, the
+	// base of an OpenVEX document's @id); empty: https://github.com/<owner>.
+	Namespace string `toml:"namespace"`
+}
+
 // Sign is [sign].
 type Sign struct {
 	Key string `toml:"key"` // cosign key reference: file, env://, KMS URI
+	// Keyless makes the workflow init writes sign with GitHub's OIDC token
+	// (cosign sign-blob: a Fulcio certificate naming the workflow, a Rekor
+	// entry) instead of a key secret; see KeylessIdentity.
+	Keyless bool `toml:"keyless"`
 }
 
 // Default is the config `patchline init` writes for a project.

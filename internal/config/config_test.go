@@ -157,7 +157,7 @@ func TestDecodeProblems(t *testing.T) {
 		{"unknown key, typo", edit("qa", "approvals", "aprovals = 2"), []string{
 			f + `:27:1: PL011 config.unknown-key: unknown key "aprovals" in [qa] (hint: did you mean "approvals"?)`}},
 		{"unknown table", valid + "[deploy]\nhost = \"x\"\n", []string{
-			f + `:37:2: PL011 config.unknown-key: unknown key "deploy" (hint: known keys: project, release, ids, modules, build, qa, sla, sign, rollup, install, rollout, fleet)`}},
+			f + `:37:2: PL011 config.unknown-key: unknown key "deploy" (hint: known keys: project, release, ids, modules, build, qa, sla, sign, rollup, install, rollout, fleet, advisory)`}},
 		// PL012
 		{"type: signed_tags", edit("release", "signed_tags", `signed_tags = "yes"`), []string{
 			f + `:9:15: PL012 config.type: release.signed_tags must be a boolean (true or false), got string (hint: write it as signed_tags = true)`}},
@@ -217,6 +217,14 @@ func TestDecodeProblems(t *testing.T) {
 			f + `:32:12: PL014 config.bad-value: sla.moderate must be longer than zero (hint: e.g. critical = "48h")`}},
 		{"empty sign key", edit("sign", "key", `key = ""`), []string{
 			f + `:36:7: PL014 config.bad-value: sign.key is empty (hint: remove the key to use the default, or write key = "cosign.key")`}},
+		// [sign] keyless: with the repository that signs, without a key.
+		{"keyless", edit("sign", "key", "keyless = true"), nil},
+		{"keyless and a key", edit("sign", "key", "key = \"cosign.key\"\nkeyless = true"), []string{
+			f + `:37:11: PL014 config.bad-value: sign.keyless = true signs with the workflow's OIDC token, and sign.key names a key: choose one (hint: remove key to sign keylessly, or keyless to sign with the key)`}},
+		{"keyless without github", strings.Replace(edit("sign", "key", "keyless = true"), "github = \"acme/inventory\"\n", "", 1), []string{
+			f + `:35:11: PL013 config.missing-field: sign.keyless needs project.github: the signature names the repository's workflow (hint: add github = "acme/inventory" under [project])`}},
+		{"type: keyless", edit("sign", "key", `keyless = "yes"`), []string{
+			f + `:36:11: PL012 config.type: sign.keyless must be a boolean (true or false), got string (hint: write it as keyless = true)`}},
 		// [fleet] dir stays a folder of the repository's own.
 		{"fleet dir ok", valid + "[fleet]\ndir = \"ops/fleet/\"\n", nil},
 		{"fleet dir leaves the repository", valid + "[fleet]\ndir = \"../fleet\"\n", []string{
@@ -233,6 +241,20 @@ func TestDecodeProblems(t *testing.T) {
 			f + `:38:7: PL014 config.bad-value: fleet.dir "ops//fleet" has an empty part (hint: a folder relative to the repository root, with '/' between its parts, e.g. dir = "fleet")`}},
 		{"fleet dir empty", valid + "[fleet]\ndir = \"\"\n", []string{
 			f + `:38:7: PL014 config.bad-value: fleet.dir is empty (hint: remove the key to use the default, or write dir = "fleet")`}},
+		// [advisory] names the product by a package URL without a version.
+		{"advisory ok", valid + "[advisory]\npurl = \"pkg:generic/acme/inventory?download_url=https://acme.example/dl\"\npublisher = \"ACME Corp\"\nnamespace = \"https://acme.example\"\n", nil},
+		{"advisory purl not a purl", valid + "[advisory]\npurl = \"acme/inventory\"\n", []string{
+			f + `:38:8: PL014 config.bad-value: advisory.purl "acme/inventory" is not a package URL: scheme is not "pkg": "acme/inventory" (hint: a package URL without a version, pkg:<type>/<namespace>/<name>, e.g. purl = "pkg:generic/acme/inventory")`}},
+		{"advisory purl with a version", valid + "[advisory]\npurl = \"pkg:generic/acme/inventory@v2026.3.1\"\n", []string{
+			f + `:38:8: PL014 config.bad-value: advisory.purl "pkg:generic/acme/inventory@v2026.3.1" names a version (@v2026.3.1): drop it, each advisory adds the version of every release it lists (hint: a package URL without a version, pkg:<type>/<namespace>/<name>, e.g. purl = "pkg:generic/acme/inventory")`}},
+		{"advisory purl with a subpath", valid + "[advisory]\npurl = \"pkg:golang/example.com/inventory#cmd/inventory\"\n", []string{
+			f + `:38:8: PL014 config.bad-value: advisory.purl "pkg:golang/example.com/inventory#cmd/inventory" has a subpath (#cmd/inventory): name the whole product (hint: a package URL without a version, pkg:<type>/<namespace>/<name>, e.g. purl = "pkg:generic/acme/inventory")`}},
+		{"advisory namespace not a URL", valid + "[advisory]\nnamespace = \"acme.example\"\n", []string{
+			f + `:38:13: PL014 config.bad-value: advisory.namespace "acme.example" is not an http(s) URL (hint: the publisher's web address, e.g. namespace = "https://acme.example")`}},
+		{"advisory publisher control", valid + "[advisory]\npublisher = \"ACME\\u001b[2J\"\n", []string{
+			f + `:38:13: PL014 config.bad-value: advisory.publisher has a control character (U+001B) at character 5 (hint: write the name as plain text, e.g. publisher = "ACME Corp")`}},
+		{"advisory purl empty", valid + "[advisory]\npurl = \"\"\n", []string{
+			f + `:38:8: PL014 config.bad-value: advisory.purl is empty (hint: remove the key to use the default, or write purl = "pkg:generic/acme/inventory")`}},
 		// Several at once, in file order.
 		{"all of them", "[project]\nname = 1\ncolour = \"red\"\n[build]\nbuilder = \"make\"\n", []string{
 			f + `:2:8: PL012 config.type: project.name must be a string, got integer (hint: write it as name = "inventory")`,
@@ -433,6 +455,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 	odd.Release.TagKeys = ""
 	odd.Sign.Key = ""
 	odd.SLA = nil
+	odd.Advisory = Advisory{PURL: "pkg:generic/acme/inventory", Publisher: "ACME \"Corp\"", Namespace: "https://acme.example/security"}
 	for name, c := range map[string]*Config{"default": Default("inventory", "acme/inventory"), "valid": validConfig(), "odd": odd} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 
+	"github.com/patchline/patchline/internal/lazyre"
 	"github.com/patchline/patchline/internal/manifest"
 	"github.com/patchline/patchline/internal/manifest/stricttoml"
 	"github.com/patchline/patchline/internal/rollout"
@@ -64,6 +65,7 @@ var examples = map[string]string{
 	"sla.*":                      `critical = "48h"`,
 	"sign":                       `[sign] with key = "cosign.key"`,
 	"sign.key":                   `key = "cosign.key"`,
+	"sign.keyless":               "keyless = true",
 	"rollup":                     `[rollup] with tests = ["**/*_test.go", "**/testdata/**"]`,
 	"rollup.tests":               `tests = ["**/*_test.go", "**/testdata/**"]`,
 	"install":                    `[install] with check = "./bin/inventory selftest"`,
@@ -76,13 +78,17 @@ var examples = map[string]string{
 	"rollout.freeze":             `freeze = ["Fri 18:00-Mon 06:00", "2026-12-20..2027-01-04"]`,
 	"fleet":                      `[fleet] with dir = "fleet"`,
 	"fleet.dir":                  `dir = "fleet"`,
+	"advisory":                   `[advisory] with purl = "pkg:generic/acme/inventory"`,
+	"advisory.purl":              `purl = "pkg:generic/acme/inventory"`,
+	"advisory.publisher":         `publisher = "ACME Corp"`,
+	"advisory.namespace":         `namespace = "https://acme.example"`,
 }
 
 var (
-	githubRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$`)
-	githubURL  = regexp.MustCompile(`^(?:https?://|git@)?github\.com[/:]([A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+?)(?:\.git)?/?$`)
-	prefixRE   = regexp.MustCompile(`^[A-Z][A-Z0-9]*$`)
-	reviewerRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$`)
+	githubRE   = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$`)
+	githubURL  = lazyre.New(`^(?:https?://|git@)?github\.com[/:]([A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+?)(?:\.git)?/?$`)
+	prefixRE   = lazyre.New(`^[A-Z][A-Z0-9]*$`)
+	reviewerRE = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$`)
 )
 
 // platforms is `go tool dist list`: what the go builder can target.
@@ -315,11 +321,12 @@ func (k *checker) check(c *Config) {
 	}
 
 	k.sla(c)
-	k.str(c.Sign.Key, "sign", "key")
+	k.sign(c) // keyless.go
 	k.list(c.Rollup.Tests, false, k.glob, "rollup", "tests")
 	k.install(c)
 	k.freeze(c)
 	k.fleet(c)
+	k.advisory(c)
 }
 
 // fleet checks [fleet] dir: a folder of the repository's own, so a slash

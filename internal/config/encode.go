@@ -106,6 +106,10 @@ func (c *Config) Encode() []byte {
 	b.WriteString("\n[sign]\n")
 	comment("cosign key: a file, env://VAR or a KMS URI.")
 	orExample("key", c.Sign.Key, `key = "cosign.key"`)
+	comment("keyless = true: the workflow signs with GitHub's OIDC token (cosign sign-blob, Fulcio and",
+		"Rekor) instead of a key; it needs [project] github, not key. Verify with --certificate-identity",
+		"(the workflow's URL) and --certificate-oidc-issuer "+githubActionsIssuer+".")
+	kv("keyless", fmt.Sprint(c.Sign.Keyless))
 
 	b.WriteString("\n[rollup]\n")
 	comment("Test files: a backport whose only differences are in them is adapted, not missing.")
@@ -135,6 +139,15 @@ func (c *Config) Encode() []byte {
 	b.WriteString("\n[fleet]\n")
 	comment("Where `patchline fleet add` files delivery records: <dir>/<site>/<env>.json.")
 	str("dir", c.Fleet.Dir)
+
+	b.WriteString("\n[advisory]\n")
+	comment("How `patchline advisory` names the product and its publisher. Without purl, each",
+		"release is pkg:golang/<module>, the module path in its go.mod; set it for a product",
+		"that is not a Go module. publisher defaults to the owner in [project] github, and",
+		"namespace (the publisher's URL) to https://github.com/<owner>.")
+	orExample("purl", c.Advisory.PURL, `purl = "pkg:generic/acme/inventory"`)
+	orExample("publisher", c.Advisory.Publisher, `publisher = "ACME Corp"`)
+	orExample("namespace", c.Advisory.Namespace, `namespace = "https://acme.example"`)
 	return b.Bytes()
 }
 

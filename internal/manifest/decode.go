@@ -2,11 +2,11 @@ package manifest
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/patchline/patchline/internal/lazyre"
 	"github.com/patchline/patchline/internal/manifest/stricttoml"
 )
 
@@ -33,6 +33,7 @@ var examples = map[string]string{
 	"known_issues":  `known_issues = "The first start after the patch takes a minute longer while the index is rebuilt."`,
 	"services":      `services = ["inventory.service"]`,
 	"supersedes":    `supersedes = ["PL-2026-0003"]`,
+	"dependencies":  `dependencies = ["golang.org/x/net v0.38.0: CVE-2025-22870"]`,
 	"approval":      "[[approval]] tables, which patchline writes",
 	"approval.role": `role = "qa"`,
 	"approval.by":   `by = "octocat"`,
@@ -242,6 +243,9 @@ func (c *checker) check(m *Manifest) {
 			}
 		})
 	}
+	if c.present("dependencies", false) {
+		c.dependencies(m.Dependencies)
+	}
 	for i := range m.Approvals {
 		c.approval(i, &m.Approvals[i])
 	}
@@ -357,7 +361,7 @@ func idHint(s string) string {
 	return "ids are <PREFIX>-<year>-<sequence of 4 or more digits>, e.g. PL-2026-0007"
 }
 
-var looseID = regexp.MustCompile(`^([A-Z][A-Z0-9]*)[-_ ]?(\d{4})[-_ ](\d{1,9})$`)
+var looseID = lazyre.New(`^([A-Z][A-Z0-9]*)[-_ ]?(\d{4})[-_ ](\d{1,9})$`)
 
 // suggestID repairs the usual slips in an id: case, padding, separators.
 func suggestID(s string) string {
@@ -373,7 +377,7 @@ func suggestID(s string) string {
 	return ""
 }
 
-var looseCVE = regexp.MustCompile(`^(?:CVE[-_ ]?)?(\d{4})[-_ ](\d{4,})$`)
+var looseCVE = lazyre.New(`^(?:CVE[-_ ]?)?(\d{4})[-_ ](\d{4,})$`)
 
 func suggestCVE(s string) string {
 	m := looseCVE.FindStringSubmatch(strings.ToUpper(strings.TrimSpace(s)))

@@ -65,6 +65,10 @@ func (m *Manifest) Encode() []byte {
 	if len(m.Supersedes) > 0 {
 		kv("supersedes", tt.Strings(m.Supersedes))
 	}
+	if len(m.Dependencies) > 0 {
+		comment(`each go.mod change of patch.diff: "<module> <version>" ("none" when removed), then ": why"`)
+		kv("dependencies", tt.Strings(m.Dependencies))
+	}
 	if len(m.Approvals) > 0 {
 		b.WriteString("\n# The approval chain, written by patchline; do not edit by hand.\n")
 	}

@@ -28,6 +28,9 @@ func FuzzDecodeManifest(f *testing.F) {
 		"title = \"\\u202e::x\"\nsummary = \"\"\"\n::warning::pwned\r\n##[x]\t\"\"\"",
 		edit("reported", "reported = 9999-12-31T23:59:59-01:00"),
 		edit("urgency", `urgency = "emergency"`),
+		valid + "dependencies = [\"golang.org/x/net v0.38.0: CVE-2025-22870\", \"example.com/old none\", \"go 1.24.0\", \"toolchain go1.24.4\"]\n",
+		valid + "dependencies = [\"example.com/lib v1.2.0 => ../lib: local fix\", \"example.com/x => example.com/fork v1.0.1\", \"example.com/y => none\"]\n",
+		valid + "dependencies = [\"golang.org/x/net v0.38\", \"x@v1\", \"a v1.0.0:\", \"a v1.0.0: \\u001b\", \"a v1.0.0: x\", \"a v1.0.0: y\"]\n",
 		valid + "requires = [\"PL-2026-0003\"]\nknown_issues = '''\n::x\x1b'''\nservices = [\"a.service\"]\n",
 	} {
 		f.Add([]byte(s))
@@ -60,7 +63,7 @@ func FuzzDecodeManifest(f *testing.F) {
 		}
 		if len(text) == 0 {
 			// What validate accepts prints unchanged.
-			for _, s := range slices.Concat([]string{m.ID, m.Title, m.Base}, m.Modules, m.Requires, m.Services) {
+			for _, s := range slices.Concat([]string{m.ID, m.Title, m.Base}, m.Modules, m.Requires, m.Services, m.Dependencies) {
 				if textsafe.Line(s) != s {
 					t.Errorf("CheckText accepts %q, which prints as %q", s, textsafe.Line(s))
 				}
@@ -68,6 +71,16 @@ func FuzzDecodeManifest(f *testing.F) {
 			for _, s := range []string{m.Summary, m.Justification, m.Rollback, m.KnownIssues} {
 				if textsafe.Text(s) != s {
 					t.Errorf("CheckText accepts %q, which prints as %q", s, textsafe.Text(s))
+				}
+			}
+		}
+		// Every entry Decode accepts means one change, written back as it was.
+		if parsed := m.ParsedDependencies(); len(parsed) != len(m.Dependencies) {
+			t.Errorf("Decode accepts dependencies %q, of which only %v parse", m.Dependencies, parsed)
+		} else {
+			for i, e := range parsed {
+				if e.String() != m.Dependencies[i] {
+					t.Errorf("dependency %q reads back as %q", m.Dependencies[i], e.String())
 				}
 			}
 		}

@@ -5,10 +5,11 @@ package manifest
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/patchline/patchline/internal/lazyre"
 )
 
 // SchemaVersion is the manifest format this patchline reads and writes.
@@ -43,6 +44,7 @@ type Manifest struct {
 	KnownIssues   string     `toml:"known_issues"` // known issues and workarounds (notes, installation guide)
 	Services      []string   `toml:"services"`     // system services to stop before an apply and start after it
 	Supersedes    []string   `toml:"supersedes"`   // ids this patch replaces (release notes, rollup)
+	Dependencies  []string   `toml:"dependencies"` // each go.mod change and why (internal/deps); validate matches them with the diff
 	Approvals     []Approval `toml:"approval"`     // written by patchline, never by hand
 }
 
@@ -91,11 +93,11 @@ func SeverityRank(s string) int {
 }
 
 var (
-	idRE  = regexp.MustCompile(`^([A-Z][A-Z0-9]*)-(\d{4})-(\d{4,})$`)
-	cveRE = regexp.MustCompile(`^CVE-\d{4}-\d{4,}$`)
+	idRE  = lazyre.New(`^([A-Z][A-Z0-9]*)-(\d{4})-(\d{4,})$`)
+	cveRE = lazyre.New(`^CVE-\d{4}-\d{4,}$`)
 	// serviceRE is a service name the installation guide can put in a
 	// command unquoted: systemd units, launchd labels, Windows service names.
-	serviceRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9@._:+-]{0,127}$`)
+	serviceRE = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9@._:+-]{0,127}$`)
 )
 
 // ParseID splits an id such as PL-2026-0007 into its prefix, year and

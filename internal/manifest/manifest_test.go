@@ -98,7 +98,7 @@ func TestDecodeProblems(t *testing.T) {
 		{"unknown key in approval", valid + "[[approval]]\nrole = \"qa\"\nby = \"octocat\"\nat = 2026-03-04T16:20:00Z\nreviewer = \"x\"\n", []string{
 			f + `:20:1: PL101 manifest.unknown-key: unknown key "reviewer" in [[approval]] (hint: known keys: role, by, at, ref)`}},
 		{"unknown table", valid + "[extra]\nx = 1\n", []string{
-			f + `:16:2: PL101 manifest.unknown-key: unknown key "extra" (hint: known keys: schema, id, title, base, also, kind, severity, urgency, modules, cases, cves, reported, summary, justification, risk, rollback, requires, known_issues, services, supersedes, approval)`}},
+			f + `:16:2: PL101 manifest.unknown-key: unknown key "extra" (hint: known keys: schema, id, title, base, also, kind, severity, urgency, modules, cases, cves, reported, summary, justification, risk, rollback, requires, known_issues, services, supersedes, dependencies, approval)`}},
 		// PL102
 		{"type: title", edit("title", "title = 42"), []string{
 			f + `:3:9: PL102 manifest.type: title must be a string, got integer (hint: write it as title = "Importer drops rows with a byte-order mark")`}},
@@ -173,6 +173,19 @@ func TestDecodeProblems(t *testing.T) {
 			f + `:16:34: PL104 manifest.bad-value: "rm -rf /" is not a service name (hint: write the name a service manager knows it by, letters, digits and @ . _ : + - only, e.g. services = ["inventory.service"])`,
 			f + `:16:46: PL104 manifest.bad-value: services[2] is empty (hint: remove the empty entry)`}},
 		{"requires, known issues and services", valid + "requires = [\"PL-2026-0003\"]\nknown_issues = \"\"\"\nThe first start is slow.\n\tWait for it.\"\"\"\nservices = [\"inventory.service\", \"inventory-worker@1.service\"]\n", nil},
+		{"dependencies", valid + `dependencies = ["golang.org/x/net v0.38.0: CVE-2025-22870", "example.com/old none", "go 1.24.0", "example.com/lib => ../lib"]`, nil},
+		{"dependencies: bad entries", valid + `dependencies = ["golang.org/x/net", "golang.org/x/net@v0.38.0", "golang.org/x/net v0.38", "example.com/m v2.0.0"]`, []string{
+			f + `:16:17: PL104 manifest.bad-value: dependencies: "golang.org/x/net" has no version (hint: write the version the patch sets after the module, e.g. "golang.org/x/net v1.2.3", or "golang.org/x/net none" when it removes the requirement)`,
+			f + `:16:37: PL104 manifest.bad-value: dependencies: "golang.org/x/net@v0.38.0": separate the module and the version with a space, not @ (hint: write "golang.org/x/net v0.38.0")`,
+			f + `:16:65: PL104 manifest.bad-value: dependencies: "golang.org/x/net v0.38": "v0.38" is not a canonical module version (hint: did you mean "golang.org/x/net v0.38.0"?)`,
+			f + `:16:91: PL104 manifest.bad-value: dependencies: "example.com/m v2.0.0": version v2.0.0 does not match module example.com/m (hint: major version v2 is module example.com/m/v2, or v2.0.0+incompatible for a module without a go.mod)`}},
+		{"dependencies: one change twice", valid + "dependencies = [\n  \"golang.org/x/net v0.38.0: CVE-2025-22870\",\n  \"golang.org/x/net v0.38.0: also CVE-2025-22872\",\n  \"\",\n]", []string{
+			f + `:18:3: PL104 manifest.bad-value: dependencies lists golang.org/x/net v0.38.0 twice (entries 0 and 1) (hint: keep one entry per change and give every reason in it)`,
+			f + `:19:3: PL104 manifest.bad-value: dependencies[2] is empty (hint: remove the empty entry)`}},
+		{"dependencies: too many", valid + "dependencies = [" + strings.Repeat(`"example.com/m v1.0.0", `, MaxDependencies+1) + "]", []string{
+			f + `:16:16: PL104 manifest.bad-value: dependencies lists 1001 changes; at most 1000 (hint: a patch to a release changes a few dependencies; a larger upgrade belongs in the next quarterly release)`}},
+		{"dependencies: wrong type", valid + `dependencies = "golang.org/x/net v0.38.0"`, []string{
+			f + `:16:16: PL102 manifest.type: dependencies must be an array of strings, got string (hint: write it as dependencies = ["golang.org/x/net v0.38.0: CVE-2025-22870"])`}},
 		{"local approval time", valid + "[[approval]]\nrole = \"qa\"\nby = \"octocat\"\nat = 2026-03-04 16:20\n", []string{
 			f + `:19:6: PL104 manifest.bad-value: approval[0].at has no UTC offset (hint: add Z for UTC or the offset it was taken in (+02:00): at = 2026-03-04T16:20:00Z)`}},
 		// PL105
@@ -198,7 +211,7 @@ func TestDecodeProblems(t *testing.T) {
 			f + `:1:1: PL103 manifest.missing-field: missing required key rollback (hint: add rollback = "patchline rollback PL-2026-0007 restores the previous files")`,
 			f + `:1:10: PL105 manifest.schema: unsupported manifest schema 3 (hint: schema 3 was written by a newer patchline; this one reads schema 1, so upgrade patchline)`,
 			f + `:3:9: PL102 manifest.type: title must be a string, got integer (hint: write it as title = "Importer drops rows with a byte-order mark")`,
-			f + `:4:1: PL101 manifest.unknown-key: unknown key "colour" (hint: known keys: schema, id, title, base, also, kind, severity, urgency, modules, cases, cves, reported, summary, justification, risk, rollback, requires, known_issues, services, supersedes, approval)`,
+			f + `:4:1: PL101 manifest.unknown-key: unknown key "colour" (hint: known keys: schema, id, title, base, also, kind, severity, urgency, modules, cases, cves, reported, summary, justification, risk, rollback, requires, known_issues, services, supersedes, dependencies, approval)`,
 			f + `:5:12: PL104 manifest.bad-value: severity must be one of critical, important, moderate, low (hint: did you mean "important"?)`}},
 	}
 	for _, tt := range tests {
@@ -274,6 +287,7 @@ func roundTripManifests() map[string]*Manifest {
 	full.Requires = []string{"PL-2026-0002", "PL-2026-0005"}
 	full.KnownIssues = "The first start rebuilds the index:\n\tallow a minute.\n"
 	full.Services = []string{"inventory.service"}
+	full.Dependencies = []string{"golang.org/x/net v0.38.0: CVE-2025-22870", "example.com/old none", "example.com/lib => example.com/fork v1.2.1: the fork has the fix"}
 	full.Approvals = []Approval{
 		{Role: "qa", By: "octocat", At: time.Date(2026, 3, 4, 16, 20, 0, 0, time.UTC), Ref: "https://github.com/acme/inventory/pull/42#pullrequestreview-1"},
 		{Role: "release", By: "hubot", At: time.Date(2026, 3, 5, 8, 0, 0, 0, time.UTC)},

@@ -63,7 +63,7 @@ func (c *checker) checkText(m *Manifest) {
 		key  string
 		vals []string
 	}{{"also", m.Also}, {"modules", m.Modules}, {"cases", m.Cases}, {"cves", m.CVEs}, {"requires", m.Requires},
-		{"services", m.Services}, {"supersedes", m.Supersedes}} {
+		{"services", m.Services}, {"supersedes", m.Supersedes}, {"dependencies", m.Dependencies}} {
 		if c.skip[l.key] {
 			continue
 		}

@@ -79,6 +79,11 @@ type Entry struct {
 	ReleaseStatus   string `json:"release_status,omitempty"`
 	ReleaseEvidence string `json:"release_evidence,omitempty"`
 	Problem         string `json:"problem,omitempty"` // the manifest did not decode
+	// Advisories are the files of a released security fix's advisory
+	// (advisories/<format>/<name>), as its release attaches them.
+	Advisories []string `json:"advisories,omitempty"`
+	// Dependencies are the go.mod changes the patch ships, with their reasons.
+	Dependencies []Dependency `json:"dependencies,omitempty"`
 }
 
 // Shipment is what one line did with a patch.
@@ -243,6 +248,7 @@ func Compile(h *history.History, from, to gitrepo.Tag) (*Notes, error) {
 	if n.Groups == nil {
 		n.Groups = []Group{}
 	}
+	n.linkAdvisories()
 	return n, nil
 }
 
@@ -350,6 +356,7 @@ func entry(h *history.History, id string, pres []*history.Presence, n *Notes, to
 			e.Title, e.Kind, e.Severity, e.Urgency, e.Summary = m.Title, m.Kind, m.Severity, m.Urgency, m.Summary
 			e.Cases, e.CVEs, e.Modules, e.Reported = nonNil(m.Cases), nonNil(m.CVEs), nonNil(m.Modules), m.Reported
 			e.Supersedes = m.Supersedes
+			e.Dependencies = dependencies(m.Dependencies)
 			approvals := e.Approvals
 			e.Approvals = []history.Approval{}
 			for _, a := range m.Approvals {

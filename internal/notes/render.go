@@ -106,6 +106,8 @@ func printableEntries(es []*Entry) []*Entry {
 		c.Summary = textsafe.Text(e.Summary)
 		c.Cases, c.CVEs, c.Modules = lines(e.Cases), lines(e.CVEs), lines(e.Modules)
 		c.Supersedes, c.SupersededBy = lines(e.Supersedes), lines(e.SupersededBy)
+		c.Advisories = lines(e.Advisories)
+		c.Dependencies = printableDependencies(e.Dependencies)
 		c.ReleaseMethod, c.ReleaseStatus, c.ReleaseEvidence = textsafe.Line(e.ReleaseMethod), textsafe.Line(e.ReleaseStatus), textsafe.Line(e.ReleaseEvidence)
 		if e.Lines != nil {
 			c.Lines = make([]Shipment, len(e.Lines))

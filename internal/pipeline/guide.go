@@ -69,9 +69,14 @@ type Guide struct {
 	Shell      string // the code blocks' language: sh or powershell
 	InstallDir string // the production install the commands name
 	TestDir    string // the test install the commands name
-	Key        string // the public key file the commands name
+	Key        string // the public key file the commands name; "" when signed keylessly
 	Evidence   string // the evidence file the test install exports
 	Commands   GuideCommands
+
+	// Identity and Issuer are who signs keylessly (the workflow's URL and
+	// GitHub's OIDC issuer) and TrustedRoot the trusted root file the
+	// commands name, when the product signs keylessly (guidekeyless.go).
+	Identity, Issuer, TrustedRoot string
 }
 
 // Prerequisite is one patch that must be installed before this one, and
@@ -212,6 +217,7 @@ func (s *State) guideTemplate() (string, error) {
 func (s *State) guide(meta *bundle.Meta, info *patchInfo) (string, error) {
 	g := NewGuide(meta, s.Patch.Manifest, info.prerequisites)
 	g.setServices(append(slices.Clone(s.Patch.Manifest.Services), s.Config.Install.Services...))
+	s.setKeyless(g) // guidekeyless.go
 	return RenderGuide(info.template, g)
 }
 

@@ -25,22 +25,25 @@ type Step interface {
 
 // Build is what `patchline build` does, in order.
 var Build = []Step{
-	Checkout{},       // export the old release's tree and the patched tree (base + patch.diff) to temp dirs
-	CompileRelease{}, // build the old release for every platform, checking the build is reproducible
-	MatchRelease{},   // the rebuilt old release against its release record: same toolchain, configuration, bytes
-	CompilePatched{}, // build the patched tree for every platform
-	Deltas{},         // compare the builds: one binary delta per changed file, new files whole
-	Write{},          // write one deterministic bundle per platform
+	Checkout{},        // export the old release's tree and the patched tree (base + patch.diff) to temp dirs
+	SameToolchain{},   // the patch's toolchain and build configuration against its base's release record, before any build
+	CompileRelease{},  // build the old release for every platform, checking the build is reproducible
+	MatchRelease{},    // the rebuilt old release against its release record: same toolchain, configuration, bytes
+	CompilePatched{},  // build the patched tree for every platform
+	Deltas{},          // compare the builds: one binary delta per changed file, new files whole
+	Write{},           // write one deterministic bundle per platform
+	WriteProvenance{}, // the in-toto provenance statement of each bundle, beside it
 }
 
 // Release is what `patchline release` does, in order: the old release of
 // Build, built the same way, alone.
 var Release = []Step{
-	ExportRelease{},  // export the release tag's tree to a temp dir
-	CompileRelease{}, // build it for every platform as Build builds a base, checking it is reproducible
-	RecordRelease{},  // the release record: toolchain, configuration, every file's SHA-256
-	Archive{},        // one archive per platform, the checksums file and the record, in Out
-	KeepRecord{},     // the record as a git note on the tag's commit, where build finds it
+	ExportRelease{},     // export the release tag's tree to a temp dir
+	CompileRelease{},    // build it for every platform as Build builds a base, checking it is reproducible
+	RecordRelease{},     // the release record: toolchain, configuration, every file's SHA-256
+	Archive{},           // one archive per platform, the checksums file and the record, in Out
+	ReleaseProvenance{}, // the in-toto provenance statement of each archive, beside it
+	KeepRecord{},        // the record as a git note on the tag's commit, where build finds it
 }
 
 // State is what the steps share.
@@ -87,6 +90,9 @@ type State struct {
 	// RecordKept: `release` wrote the note (false: the same record was
 	// there already).
 	RecordKept bool
+
+	// Provenance is what the provenance steps take and find (provenance.go).
+	Provenance Provenance
 }
 
 // Platform is the two builds of one platform and what changed between them.

@@ -59,6 +59,8 @@ func (Write) Run(ctx context.Context, s *State) error {
 			Urgency:    m.Urgency,
 			Requires:   info.requires,
 			Includes:   info.includes,
+			// An allowed change of toolchain or configuration, and why.
+			ToolchainChange: s.Provenance.Change,
 		}
 		if c := s.Config.Install.Check; strings.TrimSpace(c) != "" {
 			// check_retries = 0 is one attempt.

@@ -6,8 +6,9 @@
 // A signature is over the whole file's bytes: ECDSA P-256 over its SHA-256
 // (cosign's default key), Ed25519 over the bytes themselves (as cosign
 // sign-blob does offline), or RSA PKCS #1 v1.5 over its SHA-256. Keyless
-// signing (Fulcio certificates, Rekor entries) is out of scope: it cannot
-// be used without the network.
+// signatures (a Fulcio certificate and a Rekor entry, made by cosign in CI)
+// are verified offline against a trusted root (keyless.go); patchline makes
+// none, which needs an OIDC token and the network.
 package sign
 
 import (

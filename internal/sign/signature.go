@@ -161,8 +161,8 @@ func ParseSignatureFile(data []byte) (*Signature, error) {
 // ParseBundleFile reads a Sigstore bundle (protobuf-specs JSON, v0.1 to
 // v0.3) holding a message signature made with a key, or the older JSON
 // that `cosign sign-blob --bundle` writes. Anything else in it, or a bundle
-// that names a certificate (keyless signing), is refused: patchline
-// verifies with a public key only.
+// that names a certificate (keyless signing, which ParseKeylessBundle
+// reads), is refused.
 func ParseBundleFile(data []byte) (*Signature, error) {
 	if len(data) > MaxSignatureFileSize {
 		return nil, invalid("a Sigstore bundle of %d bytes is too large", len(data))
@@ -187,7 +187,7 @@ func ParseBundleFile(data []byte) (*Signature, error) {
 	vm := b.GetVerificationMaterial()
 	switch {
 	case vm.GetCertificate() != nil, vm.GetX509CertificateChain() != nil:
-		return nil, invalid("the Sigstore bundle names a certificate (keyless signing), which patchline does not verify: verify it with cosign verify-blob")
+		return nil, invalid("the Sigstore bundle names a certificate (keyless signing), which no key verifies: verify it with --certificate-identity, --certificate-oidc-issuer and --trusted-root instead of --key")
 	case vm.GetPublicKey() == nil:
 		return nil, invalid("the Sigstore bundle names no public key")
 	}
@@ -233,7 +233,7 @@ func parseCosignBundle(data []byte) (*Signature, error) {
 		return nil, invalid("malformed cosign bundle: %v", err)
 	}
 	if strings.Contains(decodeLoose(cb.Cert), "CERTIFICATE") {
-		return nil, invalid("the cosign bundle names a certificate (keyless signing), which patchline does not verify: verify it with cosign verify-blob")
+		return nil, invalid("the cosign bundle names a certificate (keyless signing) in cosign's older format, which patchline does not verify: verify it with cosign verify-blob, or sign with cosign sign-blob --new-bundle-format")
 	}
 	raw, err := base64.StdEncoding.DecodeString(cb.Base64Signature)
 	if err != nil || len(raw) == 0 {

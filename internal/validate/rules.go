@@ -397,6 +397,7 @@ func (diffRule) Check(v *Validator, s *State) ([]Finding, error) {
 			Message: fmt.Sprintf("patch.diff does not apply to %s: %v", base, err),
 			Hint:    "run `patchline diff` on the branch to record its change again"}}, nil
 	}
+	s.Base, s.Applied = src, results
 	if !p.HasBranch() {
 		return nil, nil
 	}

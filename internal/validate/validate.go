@@ -35,6 +35,7 @@ var Rules = []Rule{
 	alsoRule{},     // PL143, PL180: the fix applies to every other line it names
 	moduleRule{},   // PL160-PL161: modules are known and cover every touched path
 	requiresRule{}, // PL190-PL192: each prerequisite is on the same line and comes before the patch
+	depsRule{},     // PL200-PL204: dependencies lists every go.mod change of patch.diff, and nothing else
 	slaRule{},      // PL170-PL171: the SLA clock of the severity
 }
 
@@ -43,9 +44,11 @@ type State struct {
 	Patch    *registry.Patch
 	BaseTag  *gitrepo.Tag
 	BaseTree *object.Tree
-	Files    []*gitdiff.File // patch.diff, parsed
-	Touched  []string        // every path patch.diff writes or removes
-	Merged   bool            // the branch tip is on its line's maintenance branch
+	Files    []*gitdiff.File    // patch.diff, parsed
+	Touched  []string           // every path patch.diff writes or removes
+	Base     patchdiff.Source   // the base tree, once patch.diff applies to it
+	Applied  []patchdiff.Result // patch.diff applied to base: every touched path after the patch
+	Merged   bool               // the branch tip is on its line's maintenance branch
 }
 
 // Validator holds what every patch's checks share: the repository, its
