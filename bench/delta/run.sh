@@ -1,32 +1,48 @@
 #!/usr/bin/env bash
-# How do patchline's delta engine (internal/delta, via `patchline delta
-# create/apply`) and Debian's bsdiff, xdelta3 and zstd --patch-from compare on
-# real binary pairs: delta size, create and apply time, peak memory?
+# How do patchline's delta engine (internal/delta) and bsdiff, xdelta3,
+# zstd --patch-from and HDiffPatch compare on real release pairs of real
+# programs: delta size, create and apply time, peak memory? Issue 16's goals
+# are judged in the same run (bench/delta/report).
 #
 #   bash bench/delta/run.sh            # every pair; writes docs/benchmarks.md
-#   bash bench/delta/run.sh --quick    # the two small pairs only: a smoke run
+#   bash bench/delta/run.sh --quick    # fzf's pairs and the sample: a smoke run
 #
 # Options:
-#   --quick          only patchline's own binary and the sample product; prints
-#                    the table, leaves docs/ alone
+#   --quick          only fzf's pairs (release and hotfix) and the sample product;
+#                    prints the table, leaves docs/ alone
 #   --docs           write docs/benchmarks.md even with --quick
 #   --no-docs        do not write docs/benchmarks.md
+#   --large          add the generated 100 MiB pair (bsdiff takes minutes on it)
 #   --back N         patchline's binary at HEAD~N against HEAD (default 3)
 #   --timeout S      give up on one create or apply after S seconds (default 900)
-#   --tools LIST     comma-separated subset of patchline,bsdiff,xdelta3,zstd
+#   --tools LIST     comma-separated subset of patchline,pld,bsdiff,xdelta3,zstd,hdiffpatch
 #   --regen          build the pairs again even if bench/out holds them
 #
 # The pairs, each built into bench/out/delta/pairs/NAME/{old,new}:
-#   patchline    patchline's binary at HEAD~N and at HEAD (git archive; when a
+#   fzf-*, staticcheck-*, yq-*
+#                real: two consecutive patch releases of a real Go program,
+#                downloaded from the Go module proxy (`go install PKG@VERSION`)
+#                and built for linux/amd64 and linux/arm64
+#   fzf-hotfix-* real program, generated change: fzf's newest release above,
+#                built from its module source as it is and with one string
+#                changed (a one-line hotfix)
+#   patchline    patchline's own binary at HEAD~N and at HEAD (git archive; when a
 #                commit does not build, or builds the same bytes, the next older
 #                one is used)
 #   sample       testdata/sample.txtar's product, and the same with one line of
 #                main.go changed
-#   synth-30M    30 MiB and 100 MiB files from bench/delta/gen (seeded; slices
-#   synth-100M   of the Go toolchain's binaries, text, tables, with relocations,
-#                edits, insertions, deletions and a moved block)
+#   synth-30M    30 MiB (and with --large 100 MiB) files from bench/delta/gen
+#                (seeded; slices of the Go toolchain's binaries, text, tables,
+#                with relocations, edits, insertions, deletions, a moved block)
 # Every binary is built with CGO_ENABLED=0 go build -trimpath -buildvcs=false
 # -ldflags="-s -w -buildid=", as `patchline build` does.
+#
+# Tools: `patchline delta create/apply` (the CLI) and bench/delta/pld (the same
+# engine without the rest of patchline's start-up); Debian's bsdiff, xdelta3
+# and zstd; HDiffPatch's hdiffz/hpatchz when on PATH or in bench/out/delta/bin
+# (Debian has no package: build it from github.com/sisong/HDiffPatch with
+# `make LDEF=0 ZLIB=2 LZMA=0 ZSTD=2 BZIP2=2 MD5=0 XXH=0 VCD=0 DIR_DIFF=0 MT=0`
+# and put hdiffz and hpatchz there; HDIFFPATCH_SRC=DIR makes the script do it).
 #
 # Each create and apply runs under `timeout` and GNU time (wall time from the
 # shell clock, peak RSS from time's %M); a run shorter than 2 s is repeated up
@@ -39,7 +55,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 
-quick=0 docs=auto back=3 timeout_s=900 regen=0 tools=patchline,bsdiff,xdelta3,zstd
+quick=0 docs=auto back=3 timeout_s=900 regen=0 large=0 tools=patchline,pld,bsdiff,xdelta3,zstd,hdiffpatch
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
@@ -49,6 +65,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout_s=$2; shift ;;
 	--tools) tools=$2; shift ;;
 	--regen) regen=1 ;;
+	--large) large=1 ;;
 	-h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
 	esac
@@ -93,12 +110,73 @@ gobuild "$root" ./cmd/patchline "$pl" 2>"$out/bin/patchline.log" || {
 	log "patchline does not build from the working tree (see $out/bin/patchline.log): its rows say so"
 }
 gobuild "$root" ./bench/delta/gen "$out/bin/gen"
+rm -f "$out/bin/pld"
+gobuild "$root" ./bench/delta/pld "$out/bin/pld" || log "bench/delta/pld does not build: its rows say so"
+
+# HDiffPatch: on PATH, in $out/bin, or built from HDIFFPATCH_SRC.
+hdiffz=$(command -v hdiffz || echo "$out/bin/hdiffz")
+hpatchz=$(command -v hpatchz || echo "$out/bin/hpatchz")
+if [ ! -x "$hdiffz" ] && [ -n "${HDIFFPATCH_SRC:-}" ]; then
+	log "building HDiffPatch from $HDIFFPATCH_SRC"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libzstd-dev libbz2-dev zlib1g-dev >/dev/null 2>&1 || true
+	(cd "$HDIFFPATCH_SRC" && make -j2 LDEF=0 ZLIB=2 LZMA=0 ZSTD=2 BZIP2=2 MD5=0 XXH=0 VCD=0 DIR_DIFF=0 MT=0 >"$out/bin/hdiffpatch.log" 2>&1 &&
+		cp hdiffz hpatchz "$out/bin/") || log "HDiffPatch did not build (see $out/bin/hdiffpatch.log)"
+fi
+hdp_version=$( [ -x "$hdiffz" ] && "$hdiffz" -v 2>&1 | grep -o 'v[0-9][0-9.]*' | sed 's|^|HDiffPatch hdiffz |' | head -1)
 gobuild "$root" ./bench/delta/report "$out/bin/report"
 
 # ---- pairs -------------------------------------------------------------------------
 : >"$out/pairs.tsv"
-pair_done() { # NAME DESCRIPTION
-	printf '%s\t%s\t%s\t%s\n' "$1" "$(stat -c %s "$out/pairs/$1/old")" "$(stat -c %s "$out/pairs/$1/new")" "$2" >>"$out/pairs.tsv"
+pair_done() { # NAME DESCRIPTION [CLASS: release, hotfix or other]
+	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$(stat -c %s "$out/pairs/$1/old")" "$(stat -c %s "$out/pairs/$1/new")" "$2" "${3:-other}" >>"$out/pairs.tsv"
+}
+
+# go_install DIR PKG VERSION GOARCH: the release binary as `go install` builds
+# it from the module proxy, with the bundle build flags, into DIR/bin.
+go_install() {
+	local gp=$1/gopath name
+	rm -rf "$gp" && mkdir -p "$gp"
+	GOPATH=$gp GOMODCACHE=$(go env GOMODCACHE) GOFLAGS=-mod=mod GOOS=linux GOARCH=$4 \
+		go install -trimpath -buildvcs=false -ldflags="-s -w -buildid=" "$2@$3" || return 1
+	name=$(basename "$2")
+	case $name in v[0-9]*) name=$(basename "$(dirname "$2")") ;; esac
+	find "$gp/bin" -type f -name "$name" -exec cp {} "$1/bin" \;
+	chmod -R u+w "$gp" && rm -rf "$gp"
+	[ -f "$1/bin" ]
+}
+
+pair_module() { # NAME PKG OLDVERSION NEWVERSION GOARCH
+	local dir=$out/pairs/$1 key
+	key=$(echo "$2 $3 $4 $5 $(go version)" | sha256sum | cut -c1-16)
+	if [ $regen = 1 ] || [ "$(cat "$dir/stamp" 2>/dev/null)" != "$key" ]; then
+		rm -rf "$dir" && mkdir -p "$dir"
+		log "building $2 $3 and $4 for linux/$5 from the module proxy"
+		if ! go_install "$dir" "$2" "$3" "$5" 2>"$dir/build.log" || ! mv "$dir/bin" "$dir/old" ||
+			! go_install "$dir" "$2" "$4" "$5" 2>>"$dir/build.log" || ! mv "$dir/bin" "$dir/new"; then
+			log "could not build $2 at $3 and $4 (see $dir/build.log): skipping pair $1"
+			return
+		fi
+		echo "$key" >"$dir/stamp"
+	fi
+	pair_done "$1" "real: \`$2\` $3 → $4 from the Go module proxy, linux/$5" release
+}
+
+pair_hotfix() { # NAME MODULE VERSION FILE SED GOARCH
+	local dir=$out/pairs/$1 key src
+	key=$(echo "$2 $3 $4 $5 $6 $(go version)" | sha256sum | cut -c1-16)
+	if [ $regen = 1 ] || [ "$(cat "$dir/stamp" 2>/dev/null)" != "$key" ]; then
+		rm -rf "$dir" && mkdir -p "$dir"
+		src=$(GOFLAGS=-mod=mod go mod download -json "$2@$3" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+		[ -d "$src" ] || { log "could not download $2@$3: skipping pair $1"; return; }
+		cp -r "$src" "$dir/src" && chmod -R u+w "$dir/src"
+		(cd "$dir/src" && GOFLAGS=-mod=mod GOOS=linux GOARCH=$6 gobuild . . "$dir/old")
+		sed -i "$5" "$dir/src/$4"
+		[ "$(cd "$src" && diff "$4" "$dir/src/$4" | grep -c '^>')" = 1 ] || { log "the hotfix of $1 no longer changes one line"; rm -rf "$dir"; return; }
+		(cd "$dir/src" && GOFLAGS=-mod=mod GOOS=linux GOARCH=$6 gobuild . . "$dir/new")
+		rm -rf "$dir/src"
+		echo "$key" >"$dir/stamp"
+	fi
+	pair_done "$1" "real program, generated change: $2 $3 (module source from the proxy), linux/$6, built as it is and with one line of $4 changed (\`sed '$5'\`)" hotfix
 }
 
 # build_commit SHA: patchline's binary at a commit, cached by Go version and
@@ -143,7 +221,7 @@ pair_patchline() {
 	cp "$commits_dir/$new_c/patchline" "$out/pairs/patchline/new"
 	local count
 	count=$(git rev-list --count "$old_c..$new_c")
-	pair_done patchline "patchline's own binary, \`${old_c:0:7}\` → \`${new_c:0:7}\` ($count commits: $(git log -1 --format=%s "$new_c" | sed 's/|/\\|/g'))"
+	pair_done patchline "real: patchline's own binary, \`${old_c:0:7}\` → \`${new_c:0:7}\` ($count commits: $(git log -1 --format=%s "$new_c" | sed 's/|/\\|/g'))"
 	log "pair patchline: ${old_c:0:7} -> ${new_c:0:7}"
 }
 
@@ -171,7 +249,7 @@ pair_sample() {
 		gobuild "$dir/b" . "$dir/new"
 		echo "$key" >"$dir/stamp"
 	fi
-	pair_done sample "the sample product (testdata/sample.txtar), and the same with one string in main.go changed"
+	pair_done sample "generated: the sample product (testdata/sample.txtar), and the same with one string in main.go changed" hotfix
 	log "pair sample: $(stat -c %s "$dir/new") bytes"
 }
 
@@ -185,24 +263,40 @@ pair_synthetic() { # NAME SIZE SEED
 		"$out/bin/gen" -old "$dir/old" -new "$dir/new" -size "$2" -seed "$3" "${material[@]}"
 		echo "$key" >"$dir/stamp"
 	fi
-	pair_done "$1" "\`bench/delta/gen -size $2 -seed $3\` over the ${#material[@]} binaries of $(go version | cut -d' ' -f3)'s bin/ and pkg/tool/"
+	pair_done "$1" "generated: \`bench/delta/gen -size $2 -seed $3\` over the ${#material[@]} binaries of $(go version | cut -d' ' -f3)'s bin/ and pkg/tool/"
 }
 
-pair_patchline
+fzf_fix='s/%s too large (max: %d%%)/%s is too large (maximum: %d%%)/'
+for arch in amd64 arm64; do
+	pair_module fzf-$arch github.com/junegunn/fzf v0.65.1 v0.65.2 $arch
+	pair_hotfix fzf-hotfix-$arch github.com/junegunn/fzf v0.65.2 src/options.go "$fzf_fix" $arch
+done
 pair_sample
 if [ $quick = 0 ]; then
+	for arch in amd64 arm64; do
+		pair_module staticcheck-$arch honnef.co/go/tools/cmd/staticcheck v0.8.1 v0.8.2 $arch
+		pair_module yq-$arch github.com/mikefarah/yq/v4 v4.54.2 v4.54.3 $arch
+	done
+	pair_patchline
 	pair_synthetic synth-30M $((30 << 20)) 1
-	pair_synthetic synth-100M $((100 << 20)) 2
+	[ $large = 1 ] && pair_synthetic synth-100M $((100 << 20)) 2
 fi
 
 # ---- measurements ------------------------------------------------------------------
 # measure LOG CMD...: prints "status wall_s cpu_s peak_kb". status is ok,
-# timeout or failed(RC); runs shorter than 2 s are repeated (median wall and
-# CPU, largest peak).
+# timeout or failed(RC). Peak RSS is the largest GNU time saw over up to 3
+# runs. Runs shorter than 2 s are timed again with hyperfine -N (10 runs
+# after a warm-up; median wall, mean user + system), which starts the
+# command directly: the shell, timeout and time around it otherwise add
+# 20-30 ms to every run, more than some tools take. Without hyperfine, the
+# median of up to 5 runs by the shell clock.
+have_hyperfine=no
+command -v hyperfine >/dev/null && have_hyperfine=yes
 measure() {
-	local log=$1 rc s e i walls=() cpus=() kb=0 line
+	local log=$1 rc s e i walls=() cpus=() kb=0 line runs=5
 	shift
-	for ((i = 0; i < 5; i++)); do
+	[ $have_hyperfine = yes ] && runs=3
+	for ((i = 0; i < runs; i++)); do
 		s=$(date +%s%N)
 		set +e
 		/usr/bin/time -f 'time %e %U %S %M' -o "$log.time" timeout -k 10 "$timeout_s" "$@" >"$log" 2>&1
@@ -218,12 +312,20 @@ measure() {
 		[ $((e - s)) -ge 2000000000 ] && break
 	done
 	med() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { printf "%.4f", (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) / 1e6 }'; }
+	if [ $have_hyperfine = yes ] && [ $((e - s)) -lt 2000000000 ] &&
+		hyperfine -N --runs 10 --warmup 1 --export-json "$log.json" "$*" >"$log.hyperfine" 2>&1; then
+		awk -F': ' '/"median"/ { m = $2 } /"user"/ { u = $2 } /"system"/ { y = $2 }
+			END { gsub(/,/, "", m); gsub(/,/, "", u); gsub(/,/, "", y); printf "ok %.4f %.4f %s\n", m, u + y, k }' k="$kb" "$log.json"
+		return
+	fi
 	echo "ok $(med "${walls[@]}") $(med "${cpus[@]}") $kb"
 }
 
 create_cmd() { # TOOL OLD NEW DELTA
 	case $1 in
 	patchline) echo "$pl" delta create "$2" "$3" "$4" ;;
+	pld) echo "$out/bin/pld" create "$2" "$3" "$4" ;;
+	hdiffpatch) echo "$hdiffz" -f -m-6 -SD -c-zstd-21-24 "$2" "$3" "$4" ;;
 	bsdiff) echo bsdiff "$2" "$3" "$4" ;;
 	xdelta3) echo xdelta3 -e -9 -f -s "$2" "$3" "$4" ;;
 	zstd) echo zstd -q -f --patch-from="$2" -19 --long=31 "$3" -o "$4" ;;
@@ -232,6 +334,8 @@ create_cmd() { # TOOL OLD NEW DELTA
 apply_cmd() { # TOOL OLD DELTA OUT
 	case $1 in
 	patchline) echo "$pl" delta apply "$2" "$3" "$4" ;;
+	pld) echo "$out/bin/pld" apply "$2" "$3" "$4" ;;
+	hdiffpatch) echo "$hpatchz" -f "$2" "$3" "$4" ;;
 	bsdiff) echo bspatch "$2" "$4" "$3" ;;
 	xdelta3) echo xdelta3 -d -f -s "$2" "$3" "$4" ;;
 	zstd) echo zstd -q -f -d --patch-from="$2" --long=31 "$3" -o "$4" ;;
@@ -240,6 +344,8 @@ apply_cmd() { # TOOL OLD DELTA OUT
 available() { # TOOL
 	case $1 in
 	patchline) [ $pl_built = yes ] ;;
+	pld) [ -x "$out/bin/pld" ] ;;
+	hdiffpatch) [ -x "$hdiffz" ] && [ -x "$hpatchz" ] ;;
 	bsdiff) command -v bsdiff >/dev/null && command -v bspatch >/dev/null ;;
 	*) command -v "$1" >/dev/null ;;
 	esac
@@ -249,7 +355,7 @@ results=$out/results.tsv
 printf 'pair\ttool\told\tnew\tdelta\tcreate\tcreate_s\tcreate_cpu_s\tcreate_kb\tapply\tapply_s\tapply_cpu_s\tapply_kb\tidentical\n' >"$results"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 differs=0
-while IFS=$'\t' read -r pair old_bytes new_bytes _; do
+while IFS=$'\t' read -r pair old_bytes new_bytes _ _; do
 	old=$out/pairs/$pair/old new=$out/pairs/$pair/new
 	for tool in "${tools[@]}"; do
 		run=$out/runs/$pair/$tool
@@ -287,8 +393,8 @@ runtime_s=$(awk -v a="$t_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b 
 	printf 'date\t%s\n' "$(date -u +%Y-%m-%d)"
 	printf 'machine\t%s CPUs (%s), %s RAM, %s\n' "$(nproc)" "$(lscpu | sed -n 's/^Model name: *//p' | head -1)" \
 		"$(free -h | awk '/^Mem:/ { print $2 }')" "$(go version | cut -d' ' -f3-)"
-	printf 'tools\tbsdiff %s, xdelta3 %s, zstd %s (Debian packages), GNU time %s\n' \
-		"$(version bsdiff)" "$(version xdelta3)" "$(version zstd)" "$(version time)"
+	printf 'tools\tbsdiff %s, xdelta3 %s, zstd %s (Debian packages), %s, GNU time %s\n' \
+		"$(version bsdiff)" "$(version xdelta3)" "$(version zstd)" "${hdp_version:-HDiffPatch not installed}" "$(version time)"
 	printf 'patchline\t%s (internal/delta sources sha256 %s)\n' "$pl_state" "$pl_delta"
 	printf 'timeout\t%s\n' "$timeout_s"
 	printf 'cpus\t%s\n' "$(nproc)"

@@ -52,17 +52,20 @@ func newCmdDeltaApply(f *Factory) *cobra.Command {
 		Example: `  patchline delta apply app-v1 app.delta app-v2`,
 		Args:    argsUsage(cobra.ExactArgs(3)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			old, err := readInput(args[0])
+			// Old is mapped, not read: applying takes a few MiB whatever
+			// its size.
+			old, err := os.Open(args[0])
 			if err != nil {
-				return err
+				return usageError("%w", err)
 			}
+			defer old.Close()
 			d, err := os.Open(args[1])
 			if err != nil {
 				return usageError("%w", err)
 			}
 			defer d.Close()
 			err = writeOutput(args[2], func(w *bufio.Writer) error {
-				return delta.Apply(old, bufio.NewReader(d), w, maxOut)
+				return delta.ApplyFile(old, bufio.NewReader(d), w, maxOut)
 			})
 			if errors.Is(err, delta.ErrCorrupt) || errors.Is(err, delta.ErrMismatch) {
 				return fmt.Errorf("%s: %w", args[1], err)

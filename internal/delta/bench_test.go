@@ -72,6 +72,7 @@ func elfHeader(size int, base uint64) []byte {
 	copy(h, "\x7fELF\x02\x01\x01")
 	binary.LittleEndian.PutUint16(h[16:], 2)  // executable
 	binary.LittleEndian.PutUint16(h[18:], 62) // x86-64
+	binary.LittleEndian.PutUint32(h[20:], 1)  // EV_CURRENT
 	binary.LittleEndian.PutUint64(h[32:], 64) // program headers
 	binary.LittleEndian.PutUint16(h[54:], 56)
 	binary.LittleEndian.PutUint16(h[56:], 1)

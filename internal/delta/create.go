@@ -1,6 +1,7 @@
 package delta
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -41,13 +42,27 @@ func Create(old, new []byte, w io.Writer) error {
 // create is Create with the diff stream's coding forced to diffZstd or
 // diffRange, or, with -1, the shorter of the two.
 func create(old, new []byte, w io.Writer, coding int) error {
+	return createWith(old, new, w, coding, nil)
+}
+
+// createWith is create with the predictors to choose from given, or, if
+// nil, those old and new's headers allow.
+func createWith(old, new []byte, w io.Writer, coding int, candidates []predictor) error {
 	if len(old) > maxOld {
 		return fmt.Errorf("old file is %d bytes; deltas take old files up to %d bytes", len(old), maxOld)
 	}
 	h := Header{OldSize: int64(len(old)), NewSize: int64(len(new)), version: Version}
 	var wg sync.WaitGroup
 	wg.Go(func() { h.OldSum, h.NewSum = sha256.Sum256(old), sha256.Sum256(new) })
-	entries := compact(newIndex(old).plan(new))
+	oi, ook := readExec(old)
+	ni, nok := readExec(new)
+	var fixed []fixedPart
+	if ook && nok {
+		if f, ok := pclnFixed(old, new, oi, ni); ok {
+			fixed = append(fixed, f)
+		}
+	}
+	entries := compact(newIndex(old).plan(new, fixed...))
 	wg.Wait()
 	// The index, 2 to 3 bytes per byte of old, is garbage from here on.
 	// Collect it now so the compressor below reuses its memory instead of
@@ -65,7 +80,24 @@ func create(old, new []byte, w io.Writer, coding int) error {
 	// are measured at the same time, without keeping their streams, and
 	// only the best one's is written.
 	var streams [numStreams][]byte
-	candidates := predictors(old)
+	if candidates == nil {
+		candidates = predictorsFor(oi, ook, ni, nok)
+	}
+	for i := range candidates {
+		if nok && len(candidates[i].nobits) > 0 {
+			candidates[i].nobits = learnNobits(old, new, &candidates[i], entries, ni.base)
+		}
+	}
+	// Apply must read back the rules Create writes: a candidate whose rules
+	// it would refuse is dropped (the first, which predicts nothing, is
+	// always read back).
+	valid := candidates[:0]
+	for _, p := range candidates {
+		if _, err := readPredictor(bytes.NewReader(p.appendTo(nil)), int64(len(old)), p.version); err == nil || len(valid) == 0 {
+			valid = append(valid, p)
+		}
+	}
+	candidates = valid
 	lengths := make([]int64, len(candidates))
 	for i, p := range candidates {
 		wg.Go(func() {
@@ -117,7 +149,20 @@ func create(old, new []byte, w io.Writer, coding int) error {
 	for i, s := range streams {
 		h.streams[i] = int64(len(s))
 	}
-	if _, err := w.Write(appendHeader(nil, h)); err != nil {
+	head := appendHeader(nil, h)
+	// The delta is applied before it is written: a predictor rule that
+	// Apply would read differently from Create would otherwise surface as
+	// a bundle that fails on a customer's machine. It takes a tenth of
+	// what creating does. Should it fail, the delta is made again without
+	// prediction, which cannot.
+	if best != 0 {
+		d := io.MultiReader(bytes.NewReader(head), bytes.NewReader(streams[streamControl]),
+			bytes.NewReader(streams[streamDiff]), bytes.NewReader(streams[streamExtra]))
+		if err := Apply(old, d, io.Discard, h.NewSize); err != nil {
+			return createWith(old, new, w, coding, candidates[:1])
+		}
+	}
+	if _, err := w.Write(head); err != nil {
 		return fmt.Errorf("write delta: %w", err)
 	}
 	for _, s := range streams {

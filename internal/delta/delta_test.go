@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -179,16 +180,16 @@ var codings = []struct {
 }{{"zstd", diffZstd}, {"range", diffRange}}
 
 // applyErr applies delta and fails the test if Apply succeeds with the
-// wrong output or writes anything when it fails.
+// wrong output. (When it fails, what it wrote is the caller's to discard.)
 func applyErr(t *testing.T, old, new, delta []byte, maxOut int64) error {
 	t.Helper()
 	var out bytes.Buffer
 	err := Apply(old, bytes.NewReader(delta), &out, maxOut)
-	switch {
-	case err == nil && !bytes.Equal(out.Bytes(), new):
+	if err == nil && !bytes.Equal(out.Bytes(), new) {
 		t.Fatalf("Apply succeeded with wrong output")
-	case err != nil && out.Len() > 0:
-		t.Fatalf("Apply failed (%v) after writing %d bytes", err, out.Len())
+	}
+	if out.Len() > len(new) && out.Len() > int(maxOut) {
+		t.Fatalf("Apply wrote %d bytes, more than the %d allowed", out.Len(), maxOut)
 	}
 	return err
 }
@@ -269,23 +270,89 @@ func TestDiffCodings(t *testing.T) {
 	}
 }
 
-// TestApplyVersion1 applies a delta written by format version 1, whose
-// diff stream is a zstd frame with no coding byte.
-func TestApplyVersion1(t *testing.T) {
+// TestApplyGolden applies deltas kept in testdata as they were made:
+// testdata/v1 by format version 1 (no predictor), testdata/elf by versions
+// 1 and 2 over an x86-64 ELF file whose calls and pointers moved (abs64 and
+// rel32 prediction, both codings of the version 2 diff stream), testdata/v3
+// by version 3 with every kind of rule. They must go on applying.
+func TestApplyGolden(t *testing.T) {
 	t.Parallel()
-	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join("testdata", "v1", name))
+	read := func(dir, name string) []byte {
+		b, err := os.ReadFile(filepath.Join("testdata", dir, name))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return b
 	}
-	old, new, delta := read("old"), read("new"), read("delta")
-	if delta[len(Magic)] != 1 {
-		t.Fatalf("testdata/v1/delta is version %d", delta[len(Magic)])
+	tests := []struct {
+		dir, delta string
+		version    byte
+	}{
+		{"v1", "delta", 1},
+		{"elf", "v1.delta", 1},
+		{"elf", "v2-zstd.delta", 2},
+		{"elf", "v2-range.delta", 2},
+		{"v3", "delta", 3}, // execOld and execNew (fuzz_test.go) with every kind of version 3 rule
 	}
-	if err := applyErr(t, old, new, delta, 1<<20); err != nil {
+	for _, tt := range tests {
+		t.Run(tt.dir+"/"+tt.delta, func(t *testing.T) {
+			t.Parallel()
+			old, new, delta := read(tt.dir, "old"), read(tt.dir, "new"), read(tt.dir, tt.delta)
+			if v := delta[len(Magic)]; v != tt.version {
+				t.Fatalf("testdata/%s/%s is version %d, want %d", tt.dir, tt.delta, v, tt.version)
+			}
+			if err := applyErr(t, old, new, delta, 1<<20); err != nil {
+				t.Fatal(err)
+			}
+			// Every truncation is refused, never a panic.
+			for n := 0; n < len(delta); n += 1 + n/8 {
+				if err := applyErr(t, old, new, delta[:n], 1<<20); !errors.Is(err, ErrCorrupt) {
+					t.Errorf("cut to %d of %d bytes: error %v, want ErrCorrupt", n, len(delta), err)
+				}
+			}
+		})
+	}
+}
+
+// TestApplyRefusesDamagedRules: a version 3 delta whose rules use every
+// kind of prediction, damaged at every byte or cut anywhere, is refused as
+// corrupt (or as for another old file), never rebuilt wrong, never a panic.
+func TestApplyRefusesDamagedRules(t *testing.T) {
+	t.Parallel()
+	old := execOld()
+	new := execNew(old)
+	var d bytes.Buffer
+	if err := createWith(old, new, &d, diffZstd, []predictor{execRules()}); err != nil {
 		t.Fatal(err)
+	}
+	delta := d.Bytes()
+	for i := range delta {
+		bad := slices.Clone(delta)
+		bad[i] ^= 0x5a
+		if err := applyErr(t, old, new, bad, 1<<20); err != nil && !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrMismatch) {
+			t.Errorf("byte %d: error %v is neither ErrCorrupt nor ErrMismatch", i, err)
+		}
+		if err := applyErr(t, old, new, delta[:i], 1<<20); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("cut to %d of %d bytes: error %v, want ErrCorrupt", i, len(delta), err)
+		}
+	}
+	// Rules that do not fit old: each refused with a message that says so.
+	for _, tt := range []struct {
+		name   string
+		damage func(*predictor)
+		want   string
+	}{
+		{"code past old", func(p *predictor) { p.x86[0].end = 1 << 20 }, "code range"},
+		{"function table past old", func(p *predictor) { p.pcln.end = 1 << 20 }, "function table"},
+		{"table past old", func(p *predictor) { p.tables[0].end = 1 << 20 }, "table"},
+		{"unknown table kind", func(p *predictor) { p.tables[0].kind = numTableKinds }, "kind"},
+	} {
+		p := execRules()
+		tt.damage(&p)
+		_, err := readRules3(bytes.NewReader(p.appendTo(nil)), int64(len(old)))
+		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: readRules3 error %v, want ErrCorrupt saying %q", tt.name, err, tt.want)
+		}
 	}
 }
 

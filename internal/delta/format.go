@@ -4,14 +4,19 @@
 //
 // Create follows bsdiff: it finds approximate matches of new in old through a
 // suffix array and writes three streams: control entries, the bytewise
-// difference of each matched region, and the bytes that match nothing. Two
-// things make its deltas of executables several times smaller than
-// bsdiff's: before the difference is taken, a predictor rewrites the
-// addresses in old whose targets moved (see predict.go), and the difference,
-// almost all zeros, is stored as skip/run pairs, which are zstd-compressed
-// or range-coded, whichever is shorter; the other streams are zstd. Apply checks every size it is told before it allocates, and
-// checks the result against the SHA-256 the delta carries before it writes
-// anything.
+// difference of each matched region, and the bytes that match nothing. What
+// makes its deltas of executables several times smaller than bsdiff's:
+// before the difference is taken, a predictor rewrites the references in old
+// whose targets moved (x86-64 and arm64 code, pointers, Go's function table
+// and type data: see predict3.go); Go's function table is aligned by
+// function name rather than searched (pclnplan.go); and the difference,
+// almost all zeros, is stored as skip/run pairs, zstd-compressed or
+// range-coded, whichever is shorter; the other streams are zstd.
+//
+// Apply checks every size it is told before it allocates, rebuilds the
+// output a chunk at a time and writes it as it goes, and checks it against
+// the SHA-256 the delta carries; ApplyFile maps the old file instead of
+// reading it, so applying takes a few MiB whatever the files' size.
 package delta
 
 import (
@@ -28,8 +33,8 @@ import (
 const Magic = "PLDELTA"
 
 // Version is the format version this package writes. It reads it and
-// version 1, whose diff stream is zstd-compressed instead of range-coded.
-const Version = 2
+// versions 1 and 2 (docs/delta-format.md, "Versions").
+const Version = 3
 
 // HeaderSize is the length of the fixed header that starts every delta.
 const HeaderSize = len(Magic) + 1 + 2*(8+sha256.Size) + numStreams*8 + 4
@@ -184,10 +189,11 @@ func appendHeader(b []byte, h Header) []byte {
 
 // maxControlEntry is the longest encoding of one control entry: three
 // varints of at most ten bytes each; maxPredictor is that of the predictor
-// rules before them.
+// rules before them (version 3's, the longest: flags, base, two lists of
+// code ranges, the zero-filled ranges and the function table).
 const (
 	maxControlEntry = 3 * binary.MaxVarintLen64
-	maxPredictor    = 4 * binary.MaxVarintLen64
+	maxPredictor    = (2 + 2*(1+2*maxCode) + 1 + 3*maxNobits + 2 + 3 + 2*numPclnBases + 1 + 6*maxTables) * binary.MaxVarintLen64
 )
 
 // maxRawStream is the most uncompressed bytes stream i can hold for an

@@ -16,27 +16,91 @@ const maxGap, resumeRun = 8, 8
 // result does not depend on scheduling.
 const minSplit = 1 << 20
 
-// plan chooses the control entries that turn old into new. With two
-// halves, the second half's first seek is made relative to where the first
-// half leaves off in old.
-func (ix *index) plan(new []byte) []entry {
-	if len(new) < minSplit {
-		return ix.planFrom(new, 0)
+// fixedPart is a range of new whose entries are already known (see
+// pclnplan.go): entries' first seek is from old offset 0.
+type fixedPart struct {
+	start, end int
+	entries    []entry
+}
+
+// plan chooses the control entries that turn old into new: the fixed
+// parts' own, and the search's for the rest. The searched ranges are split
+// in two halves of about the same size, at fixed offsets, searched at the
+// same time.
+func (ix *index) plan(new []byte, fixed ...fixedPart) []entry {
+	// The pieces of new, in order: searched ranges and fixed parts.
+	type piece struct {
+		start, end int
+		entries    []entry
+		search     bool
 	}
-	half := len(new) / 2
-	var second []entry
+	var pieces []piece
+	at, free := 0, 0
+	for _, f := range fixed {
+		if f.start < at || f.end > len(new) || f.start > f.end {
+			continue
+		}
+		if f.start > at {
+			pieces = append(pieces, piece{start: at, end: f.start, search: true})
+			free += f.start - at
+		}
+		pieces = append(pieces, piece{start: f.start, end: f.end, entries: f.entries})
+		at = f.end
+	}
+	if at < len(new) || len(pieces) == 0 {
+		pieces = append(pieces, piece{start: at, end: len(new), search: true})
+		free += len(new) - at
+	}
+	if free >= minSplit {
+		// Cut the searched range that holds the middle of the searched
+		// bytes there.
+		half, seen := free/2, 0
+		for i, p := range pieces {
+			if !p.search {
+				continue
+			}
+			if seen+p.end-p.start > half {
+				cut := p.start + half - seen
+				second := piece{start: cut, end: p.end, search: true}
+				pieces[i].end = cut
+				pieces = append(pieces[:i+1], append([]piece{second}, pieces[i+1:]...)...)
+				break
+			}
+			seen += p.end - p.start
+		}
+	}
 	var wg sync.WaitGroup
-	wg.Go(func() { second = ix.planFrom(new, half) })
-	entries := ix.planFrom(new[:half], 0)
+	work := make(chan int)
+	for range 2 {
+		wg.Go(func() {
+			for i := range work {
+				p := &pieces[i]
+				p.entries = ix.planFrom(new[:p.end], p.start)
+			}
+		})
+	}
+	for i, p := range pieces {
+		if p.search && p.end > p.start {
+			work <- i
+		}
+	}
+	close(work)
 	wg.Wait()
+	// Each piece's first seek is from old offset 0: make it relative to
+	// where the pieces before it leave off.
+	var entries []entry
 	var oldPos int64
-	for _, e := range entries {
-		oldPos += e.seek + e.diff
+	for _, p := range pieces {
+		if len(p.entries) == 0 {
+			continue
+		}
+		p.entries[0].seek -= oldPos
+		for _, e := range p.entries {
+			oldPos += e.seek + e.diff
+		}
+		entries = append(entries, p.entries...)
 	}
-	if len(second) > 0 {
-		second[0].seek -= oldPos
-	}
-	return append(entries, second...)
+	return entries
 }
 
 // planFrom plans new[from:] with bsdiff's heuristic: walk new, and wherever

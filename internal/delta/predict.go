@@ -35,13 +35,45 @@ import (
 // rules are deterministic functions of old and the control entries, and
 // Apply checks the result's SHA-256.
 
-// predictor holds the reference rules a delta enables.
+// predictor holds the reference rules a delta enables. Versions 1 and 2
+// share theirs (abs64 and rel32 over one code range, by file offset);
+// version 3's are in predict3.go.
 type predictor struct {
+	version   byte
 	abs64     bool
 	base      uint64
 	rel32     bool
 	codeStart int64
 	codeEnd   int64
+
+	// Version 3.
+	x86, arm []span // code ranges
+	nobits   []addrMove
+	ptrData  span // where abs64 words may point into nobits
+	pcln     *pclnRules
+	tables   []tableZone
+}
+
+// scanner finds, region by region, the fields a predictor rewrites.
+type scanner interface {
+	// start begins the scan of old[start:end], which sits at new offset
+	// start+shift.
+	start(start, end, shift int64)
+	// next returns the next field that starts before limit and whose
+	// value changes; ok is false when there is none, and the scan then
+	// resumes at or after limit.
+	next(limit int64) (pos int64, v uint64, width int, ok bool)
+}
+
+func (p *predictor) scanner(old []byte, m shiftMap) scanner {
+	if p.version >= 3 {
+		s := &scanner3{}
+		s.init(p, old, m)
+		return s
+	}
+	s := &fieldScanner{}
+	s.init(p, old, m)
+	return s
 }
 
 const (
@@ -49,7 +81,10 @@ const (
 	predictRel32
 )
 
-func (p predictor) appendTo(b []byte) []byte {
+func (p *predictor) appendTo(b []byte) []byte {
+	if p.version >= 3 {
+		return p.appendRules3(b)
+	}
 	var flags uint64
 	if p.abs64 {
 		flags |= predictAbs64
@@ -70,8 +105,11 @@ func (p predictor) appendTo(b []byte) []byte {
 
 // readPredictor reads the rules at the start of the control stream and
 // checks them against the size of old.
-func readPredictor(r io.ByteReader, oldSize int64) (predictor, error) {
-	var p predictor
+func readPredictor(r io.ByteReader, oldSize int64, version byte) (predictor, error) {
+	if version >= 3 {
+		return readRules3(r, oldSize)
+	}
+	p := predictor{version: version}
 	flags, err := binary.ReadUvarint(r)
 	if err != nil {
 		return p, streamError(streamControl, err)
@@ -178,34 +216,74 @@ func (m shiftMap) shiftNear(x int64, hint *int) (int64, bool) {
 // with the value each should have in new. A field of width bytes is
 // rewritten only if it lies wholly in the region, and the scan resumes
 // after it, so fields never overlap; one whose value stays is not emitted.
-func (p predictor) patches(old []byte, start, end, shift int64, m shiftMap, emit func(pos int64, v uint64, width int)) {
-	codeLo, codeHi := int64(math.MaxInt64), int64(0)
-	hint := 0
-	if p.rel32 {
-		codeLo, codeHi = max(p.codeStart, 2), min(p.codeEnd, end)-4
+func (p *predictor) patches(old []byte, start, end, shift int64, m shiftMap, emit func(pos int64, v uint64, width int)) {
+	s := p.scanner(old, m)
+	s.start(start, end, shift)
+	for {
+		pos, v, width, ok := s.next(end)
+		if !ok {
+			return
+		}
+		emit(pos, v, width)
 	}
-	for po := start; po < end; {
-		if p.abs64 && po&7 == 0 && po+8 <= end {
+}
+
+// fieldScanner is patches as a loop that can stop and resume, so Apply can
+// rebuild a region a chunk at a time.
+type fieldScanner struct {
+	p              *predictor
+	old            []byte
+	m              shiftMap
+	hint           int
+	po, end, shift int64
+	codeLo, codeHi int64
+}
+
+func (s *fieldScanner) init(p *predictor, old []byte, m shiftMap) {
+	*s = fieldScanner{p: p, old: old, m: m}
+}
+
+// start begins the scan of old[start:end], which sits at new offset
+// start+shift.
+func (s *fieldScanner) start(start, end, shift int64) {
+	s.po, s.end, s.shift = start, end, shift
+	s.codeLo, s.codeHi = int64(math.MaxInt64), 0
+	if s.p.rel32 {
+		s.codeLo, s.codeHi = max(s.p.codeStart, 2), min(s.p.codeEnd, end)-4
+	}
+}
+
+// next returns the next field that starts before limit and whose value
+// changes; ok is false when there is none, and the scan then resumes at or
+// after limit.
+func (s *fieldScanner) next(limit int64) (pos int64, v uint64, width int, ok bool) {
+	p, old, po := s.p, s.old, s.po
+	limit = min(limit, s.end)
+	codeLo, codeHi := s.codeLo, s.codeHi
+	for po < limit {
+		if p.abs64 && po&7 == 0 && po+8 <= s.end {
 			w := binary.LittleEndian.Uint64(old[po:])
 			if w-p.base < uint64(len(old)) {
-				if s, ok := m.shiftNear(int64(w-p.base), &hint); ok {
-					if s != 0 {
-						emit(po, w+uint64(s), 8)
-					}
+				if sh, found := s.m.shiftNear(int64(w-p.base), &s.hint); found {
 					po += 8
+					if sh != 0 {
+						s.po = po
+						return po - 8, w + uint64(sh), 8, true
+					}
 					continue
 				}
 			}
 		}
 		inCode := po >= codeLo && po <= codeHi
 		if inCode && rel32Operand(old[po-2], old[po-1]) {
-			v := int64(int32(binary.LittleEndian.Uint32(old[po:])))
-			if t := po + 4 + v; t >= 0 && t < int64(len(old)) {
-				if s, ok := m.shiftNear(t, &hint); ok {
-					if s != shift {
-						emit(po, uint64(uint32(v+s-shift)), 4)
-					}
+			d := int64(int32(binary.LittleEndian.Uint32(old[po:])))
+			if t := po + 4 + d; t >= 0 && t < int64(len(old)) {
+				if sh, found := s.m.shiftNear(t, &s.hint); found {
 					po += 4
+					if sh != s.shift {
+						s.po = po
+						return po - 4, uint64(uint32(d + sh - s.shift)), 4, true
+					}
 					continue
 				}
 			}
@@ -228,19 +306,11 @@ func (p predictor) patches(old []byte, start, end, shift int64, m shiftMap, emit
 		case p.abs64:
 			po = (po + 8) &^ 7
 		default:
-			return
+			po = s.end
 		}
 	}
-}
-
-// predict rewrites the references in dst, which holds a copy of
-// old[oldPos:oldPos+len(dst)] that will sit at new offset oldPos+shift.
-func (p predictor) predict(dst, old []byte, oldPos, shift int64, m shiftMap) {
-	p.patches(old, oldPos, oldPos+int64(len(dst)), shift, m, func(pos int64, v uint64, width int) {
-		var b [8]byte
-		binary.LittleEndian.PutUint64(b[:], v)
-		copy(dst[pos-oldPos:], b[:width])
-	})
+	s.po = po
+	return 0, 0, 0, false
 }
 
 // rel32Operand reports whether the two bytes before a position can end an
@@ -264,3 +334,14 @@ var rel32Last = func() (t [256]byte) {
 	}
 	return t
 }()
+
+// putField writes the low width bytes of v, little-endian.
+func putField(b []byte, v uint64, width int) {
+	if width == 8 {
+		binary.LittleEndian.PutUint64(b, v)
+		return
+	}
+	for i := range width {
+		b[i] = byte(v >> (8 * i))
+	}
+}

@@ -1,7 +1,9 @@
 package delta
 
 import (
+	"bytes"
 	"encoding/binary"
+	"slices"
 	"testing"
 )
 
@@ -77,23 +79,45 @@ func TestPatches(t *testing.T) {
 	}
 }
 
-func TestDetectLayout(t *testing.T) {
+func TestReadExec(t *testing.T) {
 	t.Parallel()
 	elf := append(elfHeader(4096, 0x400000), make([]byte, 4096-120)...)
-	if l := detectLayout(elf); !l.abs64 || l.base != 0x400000 || l.rel32 {
-		t.Errorf("detectLayout(ELF with a read-only segment) = %+v, want abs64 at 0x400000 only", l)
-	}
-	binary.LittleEndian.PutUint32(elf[64+4:], 5) // readable and executable
-	if l := detectLayout(elf); !l.rel32 || l.codeStart != 0 || l.codeEnd != 4096 {
-		t.Errorf("detectLayout(ELF with an executable segment) = %+v, want rel32 over the file", l)
+	if x, ok := readExec(elf); !ok || x.base != 0x400000 {
+		t.Errorf("readExec(ELF with one segment) = %+v, %v; want base 0x400000", x, ok)
 	}
 	binary.LittleEndian.PutUint64(elf[64+32:], 1<<40) // segment past the end of the file
-	if l := detectLayout(elf); l.abs64 || l.rel32 {
-		t.Errorf("detectLayout(ELF with a segment past its end) = %+v, want nothing", l)
+	if x, ok := readExec(elf); ok {
+		t.Errorf("readExec(ELF with a segment past its end) = %+v, want nothing", x)
 	}
 	for _, b := range [][]byte{nil, []byte("\x7fELF"), noise(30, 200), []byte("\xcf\xfa\xed\xfe")} {
-		if l := detectLayout(b); l != (layout{}) {
-			t.Errorf("detectLayout(%q) = %+v, want nothing", b, l)
+		if x, ok := readExec(b); ok {
+			t.Errorf("readExec(%q) = %+v, want nothing", b, x)
 		}
+		if ps := predictors(b, b); len(ps) != 1 {
+			t.Errorf("predictors(%q) = %+v, want the empty one alone", b, ps)
+		}
+	}
+}
+
+// TestSplitMoves: zero-filled ranges split where the references say the
+// move changes, ignoring a lone disagreeing one, and never into ranges
+// that Apply would refuse (empty, overlapping, out of order), even when
+// references to one target disagree.
+func TestSplitMoves(t *testing.T) {
+	t.Parallel()
+	coarse := []addrMove{{1000, 1999, 64}, {2000, 2999, 64}}
+	samples := []nobitsSample{
+		{1100, 64}, {1200, 64}, {1300, 80}, {1400, 80}, {1450, 96}, {1500, 80},
+		{1600, 80}, {1600, 96}, {1600, 112}, {1700, 96}, // one target, three moves
+		{2500, 128},
+	}
+	got := splitMoves(coarse, samples)
+	want := []addrMove{{1000, 1299, 64}, {1300, 1599, 80}, {1600, 1999, 96}, {2000, 2999, 128}}
+	if !slices.Equal(got, want) {
+		t.Errorf("splitMoves = %v, want %v", got, want)
+	}
+	p := predictor{version: 3, base: 0, abs64: true, nobits: got}
+	if _, err := readRules3(bytes.NewReader(p.appendTo(nil)), 10); err != nil {
+		t.Errorf("the split ranges do not read back: %v", err)
 	}
 }

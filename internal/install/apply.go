@@ -414,12 +414,13 @@ func (in *installer) stage(b *bundle.Bundle, j *journal) error {
 
 func (in *installer) stageFile(b *bundle.Bundle, i int, o op) error {
 	f := b.Meta.Files[i]
-	var base []byte
+	var base *os.File
 	if f.Encoding == bundle.EncodingDelta {
 		var err error
-		if base, err = in.readBase(b.Meta.Patch, f); err != nil {
+		if base, err = in.openBase(b.Meta.Patch, f); err != nil {
 			return err
 		}
+		defer base.Close()
 	}
 	name := in.state(o.Source)
 	out, err := in.fs.create(name)
@@ -434,7 +435,9 @@ func (in *installer) stageFile(b *bundle.Bundle, i int, o op) error {
 	case bundle.EncodingZstd:
 		err = unzstd(bw, b.Payload(i), f.Size)
 	case bundle.EncodingDelta:
-		err = delta.Apply(base, bufio.NewReader(b.Payload(i)), bw, f.Size)
+		// The base is mapped, not read: memory grows with the delta,
+		// not with the file.
+		err = delta.ApplyFile(base, bufio.NewReader(b.Payload(i)), bw, f.Size)
 	default:
 		err = fmt.Errorf("unknown encoding %q", f.Encoding)
 	}
@@ -483,11 +486,12 @@ func (in *installer) finishStaged(out *os.File, name string, f bundle.File, o op
 	return out.Sync()
 }
 
-// readBase reads the file a delta applies to: the installed one, or for a
-// forced reinstall of an applied patch, the backup of its base. What is read
-// is checked against the bundle's base SHA-256, so a file changed since plan
-// looked at it is not used.
-func (in *installer) readBase(id string, f bundle.File) ([]byte, error) {
+// openBase opens the file a delta applies to: the installed one, or for a
+// forced reinstall of an applied patch, the backup of its base. It is
+// hashed first and used only when it has the bundle's base SHA-256, so a
+// file changed since plan looked at it is not used; a change after that
+// is caught by the rebuilt file's SHA-256. It is returned at its start.
+func (in *installer) openBase(id string, f bundle.File) (*os.File, error) {
 	var found []string
 	for _, name := range []string{in.path(f.Path), in.state(backupsDir + "/" + id + "/" + f.Path)} {
 		fh, err := os.OpenFile(name, os.O_RDONLY|openNoFollow, 0)
@@ -497,17 +501,21 @@ func (in *installer) readBase(id string, f bundle.File) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: read the base of its delta: %w", f.Path, err)
 		}
-		data, err := io.ReadAll(io.LimitReader(fh, f.BaseSize+1))
-		fh.Close()
+		h := sha256.New()
+		_, err = io.Copy(h, io.LimitReader(fh, f.BaseSize+1))
+		if err == nil {
+			_, err = fh.Seek(0, io.SeekStart)
+		}
 		if err != nil {
+			fh.Close()
 			return nil, fmt.Errorf("%s: read the base of its delta: %w", f.Path, err)
 		}
-		sum := sha256.Sum256(data)
-		if got := hex.EncodeToString(sum[:]); got != f.BaseSHA256 {
+		if got := hex.EncodeToString(h.Sum(nil)); got != f.BaseSHA256 {
+			fh.Close()
 			found = append(found, shortSum(got))
 			continue
 		}
-		return data, nil
+		return fh, nil
 	}
 	return nil, fmt.Errorf("%w: %s: expected sha256 %s (the base its delta applies to), found %s",
 		ErrPrecondition, f.Path, shortSum(f.BaseSHA256), strings.Join(append(found, "none")[:max(len(found), 1)], ", "))
