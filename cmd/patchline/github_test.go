@@ -17,6 +17,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/patchline/patchline/internal/forge/forgetest"
+	"github.com/patchline/patchline/internal/tooltest"
 )
 
 // TestGitHubScripts runs the scripts that talk to GitHub (pr_*, gate_*)
@@ -76,8 +77,7 @@ func TestGitHubScripts(t *testing.T) {
 			case "github":
 				return true, nil
 			case "git":
-				_, err := exec.LookPath("git")
-				return err == nil, nil
+				return tooltest.Have("git")
 			}
 			return false, nil
 		},

@@ -14,6 +14,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/patchline/patchline/internal/cli"
+	"github.com/patchline/patchline/internal/tooltest"
 )
 
 var update = flag.Bool("update", false, "rewrite the scripts' golden files")
@@ -28,6 +29,9 @@ func TestMain(m *testing.M) {
 // real binary and real git repositories.
 func TestScripts(t *testing.T) {
 	t.Parallel()
+	// Scripts skip without git or cosign ([!git], [!exec:cosign]); CI
+	// names them in PATCHLINE_REQUIRE_TOOLS, and then their absence fails.
+	tooltest.NeedRequired(t)
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
@@ -48,8 +52,7 @@ func TestScripts(t *testing.T) {
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "git":
-				_, err := exec.LookPath("git")
-				return err == nil, nil
+				return tooltest.Have("git")
 			case "root":
 				return os.Geteuid() == 0, nil
 			}

@@ -3,6 +3,7 @@ package forge
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -86,7 +87,46 @@ type PullEdit struct {
 	Base  *string `json:"base,omitempty"`
 }
 
-const perPage = 100
+const (
+	perPage = 100 // the most GitHub lists on one page
+	// maxPages bounds one listing at 10,000 items, far past any pull
+	// request's reviews or commits: a server that always names a next page
+	// must not keep patchline asking.
+	maxPages = 100
+)
+
+// listAll lists every page of a paginated call, page 1 first, following
+// each answer's NextPage. page is the options list reads the page from.
+// Each page is one call, tried again as any read is; add sees each item of
+// the pages that came back whole.
+func listAll[T any](ctx context.Context, c *Client, op string, page *github.ListOptions, list func(gh *github.Client) ([]T, *github.Response, error), add func(T)) error {
+	page.PerPage = perPage
+	for n := 1; ; n++ {
+		var items []T
+		next := 0
+		err := c.call(ctx, op, true, false, func(gh *github.Client) (*github.Response, error) {
+			got, resp, err := list(gh)
+			if err == nil {
+				items, next = got, resp.NextPage
+			}
+			return resp, err
+		})
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			add(it)
+		}
+		if next == 0 {
+			return nil
+		}
+		if n == maxPages {
+			return c.scrub(&APIError{Op: op, Message: fmt.Sprintf("GitHub still named a next page after %d pages of %d", maxPages, perPage),
+				Kind: ErrRejected, Hint: "the answer never ends; rerun later, and report it if it keeps happening"})
+		}
+		page.Page = next
+	}
+}
 
 // pullPath is pulls/<n>, with a placeholder for the pull request a dry run
 // only pretended to open.
@@ -191,27 +231,16 @@ func (c *Client) FindPulls(ctx context.Context, head, state string) ([]PullReque
 		return nil, nil
 	}
 	var out []PullRequest
-	opts := &github.PullRequestListOptions{State: state, Head: c.Owner + ":" + head, ListOptions: github.ListOptions{PerPage: perPage}}
-	for {
-		var next int
-		err := c.call(ctx, "find pull requests from "+head, true, false, func(gh *github.Client) (*github.Response, error) {
-			prs, resp, err := gh.PullRequests.List(ctx, c.Owner, c.Name, opts)
-			if err == nil {
-				for _, pr := range prs {
-					out = append(out, toPull(pr))
-				}
-				next = resp.NextPage
-			}
-			return resp, err
-		})
-		if err != nil {
-			return nil, err
-		}
-		if next == 0 {
-			return out, nil
-		}
-		opts.Page = next
+	opts := &github.PullRequestListOptions{State: state, Head: c.Owner + ":" + head}
+	err := listAll(ctx, c, "find pull requests from "+head, &opts.ListOptions, func(gh *github.Client) ([]*github.PullRequest, *github.Response, error) {
+		return gh.PullRequests.List(ctx, c.Owner, c.Name, opts)
+	}, func(pr *github.PullRequest) {
+		out = append(out, toPull(pr))
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // Pull reads one pull request.
@@ -299,30 +328,19 @@ func (c *Client) Reviews(ctx context.Context, number int) ([]Review, error) {
 		return nil, nil
 	}
 	var out []Review
-	opts := &github.ListOptions{PerPage: perPage}
-	for {
-		var next int
-		err := c.call(ctx, "list reviews of #"+strconv.Itoa(number), true, false, func(gh *github.Client) (*github.Response, error) {
-			rs, resp, err := gh.PullRequests.ListReviews(ctx, c.Owner, c.Name, number, opts)
-			if err == nil {
-				for _, r := range rs {
-					out = append(out, Review{
-						ID: r.GetID(), User: r.GetUser().GetLogin(), State: r.GetState(), CommitID: r.GetCommitID(),
-						SubmittedAt: r.GetSubmittedAt().Time, URL: r.GetHTMLURL(),
-					})
-				}
-				next = resp.NextPage
-			}
-			return resp, err
+	opts := &github.ListOptions{}
+	err := listAll(ctx, c, "list reviews of #"+strconv.Itoa(number), opts, func(gh *github.Client) ([]*github.PullRequestReview, *github.Response, error) {
+		return gh.PullRequests.ListReviews(ctx, c.Owner, c.Name, number, opts)
+	}, func(r *github.PullRequestReview) {
+		out = append(out, Review{
+			ID: r.GetID(), User: r.GetUser().GetLogin(), State: r.GetState(), CommitID: r.GetCommitID(),
+			SubmittedAt: r.GetSubmittedAt().Time, URL: r.GetHTMLURL(),
 		})
-		if err != nil {
-			return nil, err
-		}
-		if next == 0 {
-			return out, nil
-		}
-		opts.Page = next
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // CommitAuthors lists the GitHub logins that authored or committed the pull
@@ -333,32 +351,21 @@ func (c *Client) CommitAuthors(ctx context.Context, number int) ([]string, error
 	}
 	seen := map[string]bool{}
 	var out []string
-	opts := &github.ListOptions{PerPage: perPage}
-	for {
-		var next int
-		err := c.call(ctx, "list commits of #"+strconv.Itoa(number), true, false, func(gh *github.Client) (*github.Response, error) {
-			cs, resp, err := gh.PullRequests.ListCommits(ctx, c.Owner, c.Name, number, opts)
-			if err == nil {
-				for _, rc := range cs {
-					for _, login := range []string{rc.GetAuthor().GetLogin(), rc.GetCommitter().GetLogin()} {
-						if login != "" && !seen[login] && login != "web-flow" {
-							seen[login] = true
-							out = append(out, login)
-						}
-					}
-				}
-				next = resp.NextPage
+	opts := &github.ListOptions{}
+	err := listAll(ctx, c, "list commits of #"+strconv.Itoa(number), opts, func(gh *github.Client) ([]*github.RepositoryCommit, *github.Response, error) {
+		return gh.PullRequests.ListCommits(ctx, c.Owner, c.Name, number, opts)
+	}, func(rc *github.RepositoryCommit) {
+		for _, login := range []string{rc.GetAuthor().GetLogin(), rc.GetCommitter().GetLogin()} {
+			if login != "" && !seen[login] && login != "web-flow" {
+				seen[login] = true
+				out = append(out, login)
 			}
-			return resp, err
-		})
-		if err != nil {
-			return nil, err
 		}
-		if next == 0 {
-			return out, nil
-		}
-		opts.Page = next
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // MaxDescription is the longest commit status description GitHub takes.

@@ -57,27 +57,16 @@ func (c *Client) IssueComments(ctx context.Context, ref IssueRef) ([]IssueCommen
 		return nil, nil
 	}
 	var out []IssueComment
-	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: perPage}}
-	for {
-		var next int
-		err := c.call(ctx, "list the comments of "+ref.String(), true, false, func(gh *github.Client) (*github.Response, error) {
-			cs, resp, err := gh.Issues.ListComments(ctx, ref.Owner, ref.Repo, ref.Number, opts)
-			if err == nil {
-				for _, cm := range cs {
-					out = append(out, IssueComment{ID: cm.GetID(), Body: cm.GetBody(), URL: cm.GetHTMLURL()})
-				}
-				next = resp.NextPage
-			}
-			return resp, err
-		})
-		if err != nil {
-			return nil, err
-		}
-		if next == 0 {
-			return out, nil
-		}
-		opts.Page = next
+	opts := &github.IssueListCommentsOptions{}
+	err := listAll(ctx, c, "list the comments of "+ref.String(), &opts.ListOptions, func(gh *github.Client) ([]*github.IssueComment, *github.Response, error) {
+		return gh.Issues.ListComments(ctx, ref.Owner, ref.Repo, ref.Number, opts)
+	}, func(cm *github.IssueComment) {
+		out = append(out, IssueComment{ID: cm.GetID(), Body: cm.GetBody(), URL: cm.GetHTMLURL()})
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // CommentIssue adds a comment to an issue. It is never repeated on its

@@ -16,6 +16,8 @@ import (
 
 	"github.com/go-git/go-billy/v5/osfs"
 	commitgraph "github.com/go-git/go-git/v5/plumbing/format/commitgraph/v2"
+
+	"github.com/patchline/patchline/internal/tooltest"
 )
 
 // dag is a history made with `git fast-import`, with the answers every walk
@@ -48,9 +50,7 @@ func runGit(t testing.TB, dir string, stdin string, args ...string) string {
 // never run against the history and walks without a graph are exact.
 func newDAG(t testing.TB, n int, seed int64) *dag {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not on PATH: it writes the repositories and commit-graphs this test reads")
-	}
+	tooltest.Need(t, "git", "it writes the repositories and commit-graphs this test reads")
 	d := &dag{dir: t.TempDir(), parents: make([][]int, n)}
 	rnd := rand.New(rand.NewSource(seed))
 	var stream strings.Builder

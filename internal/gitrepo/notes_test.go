@@ -9,6 +9,7 @@ import (
 
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/repotest"
+	"github.com/patchline/patchline/internal/tooltest"
 )
 
 const notesRef = "refs/notes/patchline"
@@ -57,9 +58,7 @@ func TestNotes(t *testing.T) {
 		t.Errorf("refs/notes/commits: got %v, %v; want no notes", other, err)
 	}
 
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("no git binary to check the notes against")
-	}
+	tooltest.Need(t, "git", "it checks the notes against git")
 	// git reads what AddNote wrote.
 	out, err := exec.Command("git", "-C", r.Dir, "notes", "--ref=patchline", "show", c1.String()).Output()
 	if err != nil || string(out) != "one again\n" {
@@ -72,9 +71,7 @@ func TestNotes(t *testing.T) {
 // agrees with `git notes list`.
 func TestNotesFanOut(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("needs git to write a fan-out notes tree")
-	}
+	tooltest.Need(t, "git", "it writes a fan-out notes tree")
 	r := repotest.New(t)
 	c1 := r.Commit("c1", map[string]string{"a.txt": "1\n"})
 	c2 := r.Commit("c2", map[string]string{"a.txt": "2\n"})

@@ -15,6 +15,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/storage/filesystem"
+
+	"github.com/patchline/patchline/internal/tooltest"
 )
 
 // packedRepo makes a repository with the git CLI whose history gives deep
@@ -22,9 +24,7 @@ import (
 // then repacks it into one pack, with the given `git -c` settings.
 func packedRepo(t testing.TB, config ...string) string {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not on PATH: it writes the pack files this test reads")
-	}
+	tooltest.Need(t, "git", "it writes the pack files this test reads")
 	dir := t.TempDir()
 	git := func(args ...string) {
 		t.Helper()

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/patchline/patchline/internal/tooltest"
 )
 
 // TestCommitInfoAndTreeEntriesAgreeWithGoGit reads every commit and tree of
@@ -16,9 +18,7 @@ import (
 // readers and with go-git, and wants the same answers.
 func TestCommitInfoAndTreeEntriesAgreeWithGoGit(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not on PATH: it writes the repository this test reads")
-	}
+	tooltest.Need(t, "git", "it writes the repository this test reads")
 	dir := t.TempDir()
 	git := func(env []string, args ...string) string {
 		t.Helper()

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/patchline/patchline/internal/tooltest"
 )
 
 // TestTagsHeadsOnly lists the tags of repositories the git CLI made, loose
@@ -20,9 +22,7 @@ import (
 // head is exercised across the prefix boundary.
 func TestTagsHeadsOnly(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not on PATH: it writes the repository this test reads")
-	}
+	tooltest.Need(t, "git", "it writes the repository this test reads")
 	dir := t.TempDir()
 	git := func(args ...string) string {
 		t.Helper()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/repotest"
+	"github.com/patchline/patchline/internal/tooltest"
 )
 
 func TestRangeAndReach(t *testing.T) {
@@ -72,9 +73,7 @@ func TestRangeAndReach(t *testing.T) {
 	}
 	t.Run("objects", func(t *testing.T) { check(t, r.Repo) })
 	// The same answers from git's commit-graph file, read by gitrepo itself.
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not on PATH: the commit-graph half of the test needs it to write the file")
-	}
+	tooltest.Need(t, "git", "the commit-graph half of the test needs it to write the file")
 	if out, err := exec.Command("git", "-C", r.Dir, "commit-graph", "write", "--reachable").CombinedOutput(); err != nil {
 		t.Fatalf("git commit-graph write: %v\n%s", err, out)
 	}
@@ -92,9 +91,7 @@ func TestRangeAndReach(t *testing.T) {
 // was written into the history it holds, as on a repository between two gcs.
 func TestReachPastCommitGraph(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not on PATH: the test needs it to write the commit-graph file")
-	}
+	tooltest.Need(t, "git", "the test needs it to write the commit-graph file")
 	r := repotest.New(t)
 	c0 := r.Commit("c0", map[string]string{"a.txt": "0\n"})
 	c1 := r.Commit("c1", map[string]string{"a.txt": "1\n"})

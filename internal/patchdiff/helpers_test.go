@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/patchline/patchline/internal/tooltest"
 )
 
 // changesBetween lists what turns tree old into tree new, the way a caller
@@ -154,9 +156,7 @@ func gitCmd(t testing.TB, dir string, stdin []byte, args ...string) ([]byte, err
 
 func requireGit(t testing.TB) {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not on PATH; skipping the comparison with git")
-	}
+	tooltest.Need(t, "git", "skipping the comparison with git")
 }
 
 // writeTree writes a MapSource into dir.

@@ -191,9 +191,7 @@ func Build(h *history.History, win Window) (*Report, error) {
 	reg := h.Reg
 	r := &Report{Project: reg.Config.Project.Name, Since: win.Since, Until: win.Until}
 	type known struct {
-		pres  []*history.Presence // newest line first
-		tags  map[string]time.Time
-		lines map[string]history.Line
+		pres []*history.Presence // newest line first
 	}
 	byID := map[string]*known{}
 	recorded, err := h.Recorded()

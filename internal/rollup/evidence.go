@@ -467,13 +467,6 @@ func describeFiles(fs []FileProof) string {
 	return strings.Join(names, ", ")
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
 // ProvePatch weighs the evidence that patch p, wherever it is now (merged
 // on its line or still on its branch), is already in the release to: what
 // `new --from` asks before it starts a backport.

@@ -49,6 +49,9 @@ var (
 	ErrBadKey = errors.New("bad key")
 	// ErrWrongPassword: the password does not decrypt the private key.
 	ErrWrongPassword = errors.New("wrong password")
+	// ErrNoPassword: the private key is encrypted with a password and none
+	// was given.
+	ErrNoPassword = errors.New("no password")
 	// ErrUnsupportedKey: a key of a type or size patchline does not sign
 	// or verify with.
 	ErrUnsupportedKey = errors.New("unsupported key")
@@ -180,10 +183,23 @@ func newPublicKey(key crypto.PublicKey) (*PublicKey, error) {
 // checkKey allows the keys cosign signs blobs with: ECDSA on P-256, P-384
 // or P-521, Ed25519, RSA of 2048 to 4096 bits.
 func checkKey(key crypto.PublicKey) error {
-	switch key.(type) {
-	case *ecdsa.PublicKey, ed25519.PublicKey, *rsa.PublicKey:
-		if err := cryptoutils.ValidatePubKey(key); err != nil {
-			return fmt.Errorf("%w: %v", ErrUnsupportedKey, err)
+	switch k := key.(type) {
+	case *ecdsa.PublicKey:
+		switch k.Curve {
+		case elliptic.P256(), elliptic.P384(), elliptic.P521():
+			return nil
+		case nil:
+			return fmt.Errorf("%w: ECDSA key without a curve", ErrUnsupportedKey)
+		}
+		return fmt.Errorf("%w: ECDSA curve %s: use P-256, P-384 or P-521", ErrUnsupportedKey, k.Curve.Params().Name)
+	case ed25519.PublicKey:
+		if len(k) != ed25519.PublicKeySize {
+			return fmt.Errorf("%w: Ed25519 key of %d bytes, want %d", ErrUnsupportedKey, len(k), ed25519.PublicKeySize)
+		}
+		return nil
+	case *rsa.PublicKey:
+		if bits := k.N.BitLen(); bits < 2048 || bits > 4096 {
+			return fmt.Errorf("%w: RSA key of %d bits: use 2048 to 4096 bits", ErrUnsupportedKey, bits)
 		}
 		return nil
 	}
@@ -265,6 +281,9 @@ func ParsePrivateKey(data []byte, pass PassFunc) (*PrivateKey, error) {
 	}
 	der, err := encrypted.Decrypt(block.Bytes, password)
 	if err != nil {
+		if strings.Contains(err.Error(), "decryption failed") && len(password) == 0 {
+			return nil, fmt.Errorf("%w: the private key is encrypted and no password was given: set COSIGN_PASSWORD to the key's password, or run on a terminal to be asked for it", ErrNoPassword)
+		}
 		if strings.Contains(err.Error(), "decryption failed") {
 			return nil, fmt.Errorf("%w: the password does not decrypt the private key (set COSIGN_PASSWORD to the key's password)", ErrWrongPassword)
 		}

@@ -427,3 +427,35 @@ func TestGenerateKeyPairFormat(t *testing.T) {
 		t.Errorf("GenerateKeyPair(rsa): %v, want ErrUnsupportedKey", err)
 	}
 }
+
+func TestParsePrivateKeyNoPassword(t *testing.T) {
+	t.Parallel()
+	locked, err := GenerateKeyPair(ECDSAP256, []byte("correct horse"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, err := GenerateKeyPair(ECDSAP256, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		key  []byte
+		want error
+		says string
+	}{
+		{name: "encrypted key, no password", key: locked.PrivatePEM, want: ErrNoPassword, says: "no password was given: set COSIGN_PASSWORD"},
+		{name: "key with the empty password", key: open.PrivatePEM},
+	} {
+		_, err := ParsePrivateKey(tc.key, password(""))
+		if tc.want == nil {
+			if err != nil {
+				t.Errorf("%s: %v, want a key", tc.name, err)
+			}
+			continue
+		}
+		if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.says) || errors.Is(err, ErrWrongPassword) {
+			t.Errorf("%s: got %v, want %v saying %q", tc.name, err, tc.want, tc.says)
+		}
+	}
+}

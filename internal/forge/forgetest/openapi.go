@@ -42,6 +42,17 @@ type Operation struct {
 
 func (o *Operation) String() string { return o.Method + " " + o.Template }
 
+// Paginated says whether the operation lists in pages: it takes a page
+// query parameter.
+func (o *Operation) Paginated() bool {
+	for _, p := range o.params {
+		if p["in"] == "query" && p["name"] == "page" {
+			return true
+		}
+	}
+	return false
+}
+
 // LoadSpec reads the embedded description.
 func LoadSpec() (*Spec, error) {
 	d := json.NewDecoder(bytes.NewReader(description))

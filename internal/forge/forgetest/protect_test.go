@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/patchline/patchline/internal/tooltest"
 )
 
 // call sends one request to the fake as a client with the token would and
@@ -114,9 +116,7 @@ func TestProtectedBranch(t *testing.T) {
 // git from GitURL, and git reads it as it would from GitHub.
 func TestGitRemote(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("needs git")
-	}
+	tooltest.Need(t, "git", "it fetches from GitURL")
 	dir := t.TempDir()
 	git := func(args ...string) string {
 		t.Helper()

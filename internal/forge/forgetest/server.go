@@ -104,6 +104,10 @@ type Server struct {
 	// protocol): `git fetch GitURL 'refs/notes/*:refs/notes/*'` brings back
 	// what the API wrote.
 	GitURL string
+	// MaxPerPage is the most items one page of a list holds, whatever
+	// per_page asks: GitHub's 100 when 0. A test sets it lower to see a
+	// listing take several pages.
+	MaxPerPage int
 
 	spec *Spec
 	srv  *httptest.Server
@@ -580,7 +584,50 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.writeFault(w, fault)
 		return
 	}
-	s.reply(w, op, call, a)
+	s.reply(w, op, call, s.paginate(w, r.URL, op, a))
+}
+
+// paginate cuts a list answer to the page asked for, as GitHub does:
+// per_page items (30 unless asked), and a Link header naming the next and
+// last pages after it and the first and previous before it.
+func (s *Server) paginate(w http.ResponseWriter, u *url.URL, op *Operation, a answer) answer {
+	items, ok := a.body.([]any)
+	if !ok || a.status != http.StatusOK || !op.Paginated() {
+		return a
+	}
+	q := u.Query()
+	size := 30
+	if n, err := strconv.Atoi(q.Get("per_page")); err == nil && n > 0 {
+		size = n
+	}
+	maxSize := s.MaxPerPage
+	if maxSize <= 0 {
+		maxSize = 100
+	}
+	size = min(size, maxSize)
+	page := 1
+	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 0 {
+		page = n
+	}
+	last := max(1, (len(items)+size-1)/size)
+	var links []string
+	link := func(n int, rel string) {
+		q.Set("page", strconv.Itoa(n))
+		links = append(links, fmt.Sprintf(`<%s?%s>; rel="%s"`, s.apiURL(strings.TrimPrefix(u.Path, "/")), q.Encode(), rel))
+	}
+	if page < last {
+		link(page+1, "next")
+		link(last, "last")
+	}
+	if page > 1 {
+		link(1, "first")
+		link(page-1, "prev")
+	}
+	if len(links) > 0 {
+		w.Header().Set("Link", strings.Join(links, ", "))
+	}
+	lo := min((page-1)*size, len(items))
+	return answer{a.status, items[lo:min(lo+size, len(items))]}
 }
 
 func (s *Server) reply(w http.ResponseWriter, op *Operation, call string, a answer) {

@@ -103,6 +103,7 @@ type outer struct {
 	Items  []inner             `toml:"item"`
 	Nested inner               `toml:"nested"`
 	Ratio  float64             `toml:"ratio"`
+	//lint:ignore U1000 never read or written: the case "unexported not a key" checks the decoder skips it
 	hidden string
 }
 
