@@ -202,7 +202,7 @@ func runApply(opts *ApplyOptions) error {
 		}
 		defer v.Close()
 		for _, s := range v.Signatures {
-			fmt.Fprintf(opts.IO.ErrOut, "verified %s with %s\n", s.Path, v.signer())
+			fmt.Fprintf(opts.IO.ErrOut, "verified %s with %s\n", s.Path, v.Signer())
 		}
 		path, digest = v.Path, v.SHA256
 	}

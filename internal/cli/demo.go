@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -36,15 +37,17 @@ import (
 // environment (no GITHUB_TOKEN, GITHUB_API_URL or GITHUB_REPOSITORY, no
 // signing key or password) and uses none of the caller's credentials.
 type DemoOptions struct {
-	IO   *IOStreams
-	Now  func() time.Time
-	Dir  string
-	Keep bool
+	IO  *IOStreams
+	Now func() time.Time
+	// Version is patchline's, which the commands the demo runs report.
+	Version string
+	Dir     string
+	Keep    bool
 }
 
 // NewCmdDemo builds `patchline demo`.
 func NewCmdDemo(f *Factory, runF func(*DemoOptions) error) *cobra.Command {
-	opts := &DemoOptions{IO: f.IO, Now: f.Now}
+	opts := &DemoOptions{IO: f.IO, Now: f.Now, Version: f.Version}
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the pipeline on a built-in sample product, offline",
@@ -89,6 +92,19 @@ type demo struct {
 func (d *demo) say(format string, args ...any) {
 	d.step++
 	fmt.Fprintf(d.opts.IO.Out, "\n==> %d. %s\n", d.step, fmt.Sprintf(format, args...))
+}
+
+// run runs one patchline command line through the real command tree, as
+// a user types it, with the demo's clock and the given streams and
+// environment: every flag the command has takes the value a user would
+// give or its default, never one the demo filled in by hand.
+func (d *demo) run(ctx context.Context, streams *IOStreams, getenv func(string) string, args ...string) error {
+	if streams.In == nil {
+		streams = &IOStreams{In: bytes.NewReader(nil), Out: streams.Out, ErrOut: streams.ErrOut}
+	}
+	root := NewCmdRoot(&Factory{IO: streams, Getenv: getenv, Now: d.opts.Now, Version: d.opts.Version})
+	root.SetArgs(args)
+	return root.ExecuteContext(ctx)
 }
 
 // getenv is the demo's closed environment: a variable it did not set is
@@ -164,14 +180,12 @@ func runDemo(ctx context.Context, opts *DemoOptions) (err error) {
 	fmt.Fprintf(opts.IO.Out, "tagged %s, opened release/v2026.3, main has moved on since\n", demoBase)
 
 	d.say("patchline new: cut a patch branch from %s", demoBase)
-	newOpts := &NewOptions{IO: opts.IO, Getenv: d.getenv, Now: opts.Now, Repo: RepoFlags{Dir: d.dir},
-		Base: demoBase, Title: "CSV importer splits item names that contain a comma",
-		Kind: "fix", Severity: "important", Urgency: "scheduled", Modules: []string{"importer"}, Cases: []string{"CRM-1042"},
-		Summary: "Stock lists whose item names contain a comma inside quotes, such as \"Washer, stainless 8mm\", are read correctly instead of failing with \"want name,stock\".",
-		Risk:    "low", Reported: now.Add(-26 * time.Hour).Format(time.RFC3339)}
 	out := &bytes.Buffer{}
-	newOpts.IO = &IOStreams{Out: out, ErrOut: opts.IO.Out}
-	if err := runNew(newOpts); err != nil {
+	if err := d.run(ctx, &IOStreams{Out: out, ErrOut: opts.IO.Out}, d.getenv, "new", "--repo", d.dir,
+		"--base", demoBase, "--title", "CSV importer splits item names that contain a comma",
+		"--kind", "fix", "--severity", "important", "--urgency", "scheduled", "--module", "importer", "--case", "CRM-1042",
+		"--summary", "Stock lists whose item names contain a comma inside quotes, such as \"Washer, stainless 8mm\", are read correctly instead of failing with \"want name,stock\".",
+		"--risk", "low", "--reported", now.Add(-26*time.Hour).Format(time.RFC3339)); err != nil {
 		return err
 	}
 	id := strings.TrimSpace(out.String())
@@ -195,7 +209,7 @@ func runDemo(ctx context.Context, opts *DemoOptions) (err error) {
 	fmt.Fprintf(opts.IO.Out, "applied the example fix from patches/%s/patch.diff\n", demoExample)
 
 	d.say("patchline diff: record the fix as patches/%s/patch.diff", id)
-	if err := runDiff(&DiffOptions{IO: &IOStreams{Out: opts.IO.Out, ErrOut: io.Discard}, Repo: RepoFlags{Dir: d.dir}}); err != nil {
+	if err := d.run(ctx, &IOStreams{Out: opts.IO.Out, ErrOut: io.Discard}, d.getenv, "diff", "--repo", d.dir); err != nil {
 		return err
 	}
 	recorded, err := os.ReadFile(filepath.Join(d.dir, registry.PatchDir(id), registry.DiffName))
@@ -212,18 +226,18 @@ func runDemo(ctx context.Context, opts *DemoOptions) (err error) {
 	}
 
 	d.say("patchline validate %s", id)
-	if err := runValidate(&ValidateOptions{IO: opts.IO, Now: opts.Now, Getenv: d.getenv, Repo: RepoFlags{Dir: d.dir}, IDs: []string{id}, Format: "text"}); err != nil {
+	if err := d.run(ctx, opts.IO, d.getenv, "validate", "--repo", d.dir, "--format", "text", id); err != nil {
 		return fmt.Errorf("the demo patch did not validate: %w", err)
 	}
 
 	d.say("patchline list")
-	if err := runList(&ListOptions{IO: opts.IO, Repo: RepoFlags{Dir: d.dir}}); err != nil {
+	if err := d.run(ctx, opts.IO, d.getenv, "list", "--repo", d.dir); err != nil {
 		return err
 	}
 	// Offline whatever the caller's environment says: d.getenv has no
 	// GITHUB_TOKEN, so the dry run's client sends nothing to any GitHub.
 	d.say("patchline pr --dry-run: the QA pull request CI would open")
-	if err := runPR(ctx, &PROptions{IO: opts.IO, Getenv: d.getenv, Now: opts.Now, Repo: RepoFlags{Dir: d.dir}, ID: id, DryRun: true}); err != nil {
+	if err := d.run(ctx, opts.IO, d.getenv, "pr", "--repo", d.dir, "--dry-run", id); err != nil {
 		return err
 	}
 	if err := d.ship(ctx, root, id); err != nil {
@@ -242,7 +256,7 @@ func runDemo(ctx context.Context, opts *DemoOptions) (err error) {
 func (d *demo) ship(ctx context.Context, root, id string) error {
 	plat := runtime.GOOS + "/" + runtime.GOARCH
 	d.say("patchline keys generate: an ephemeral cosign key pair for the demo")
-	keys, err := d.makeKeys(root)
+	keys, err := d.makeKeys(ctx, root)
 	if err != nil {
 		return err
 	}
@@ -250,8 +264,8 @@ func (d *demo) ship(ctx context.Context, root, id string) error {
 	d.say("patchline release %s --sign: the archives customers install, and the release record", demoBase)
 	releaseDir := filepath.Join(root, "release")
 	var paths bytes.Buffer
-	if err := runRelease(ctx, &ReleaseOptions{IO: &IOStreams{Out: &paths, ErrOut: io.Discard}, Repo: RepoFlags{Dir: d.dir}, Getenv: keys.getenv, Now: d.opts.Now,
-		Tag: demoBase, Out: releaseDir, Sign: true, Key: keys.private}); err != nil {
+	if err := d.run(ctx, &IOStreams{Out: &paths, ErrOut: io.Discard}, keys.getenv, "release", "--repo", d.dir,
+		"--out", releaseDir, "--sign", "--key", keys.private, demoBase); err != nil {
 		return err
 	}
 	var archive string
@@ -268,13 +282,13 @@ func (d *demo) ship(ctx context.Context, root, id string) error {
 	if err != nil {
 		return err
 	}
-	key, err := loadSigningKey(keys.private, &IOStreams{Out: io.Discard, ErrOut: io.Discard}, keys.getenv)
-	if err != nil {
+	var signed bytes.Buffer
+	if err := d.run(ctx, &IOStreams{Out: &signed, ErrOut: io.Discard}, keys.getenv, "sign", "--repo", d.dir, "--key", keys.private, "--json", bundlePath); err != nil {
 		return err
 	}
-	sb, err := signBundleFile(key, bundlePath, "", "")
-	if err != nil {
-		return err
+	var sb SignedBundle
+	if err := json.Unmarshal(signed.Bytes(), &sb); err != nil {
+		return fmt.Errorf("sign --json: %w", err)
 	}
 	fmt.Fprintf(d.opts.IO.Out, "signed %s (%s): %s, %s\n", filepath.Base(bundlePath), sb.Algorithm, filepath.Base(sb.Signature), filepath.Base(sb.SigstoreBundle))
 
@@ -284,8 +298,7 @@ func (d *demo) ship(ctx context.Context, root, id string) error {
 		return err
 	}
 	quiet := &IOStreams{Out: io.Discard, ErrOut: io.Discard}
-	if err := runInstall(&InstallOptions{IO: &IOStreams{Out: d.opts.IO.Out, ErrOut: io.Discard}, Now: d.opts.Now, Getenv: d.getenv,
-		Archive: archive, Install: InstallFlags{Root: install}, Verify: VerifyFlags{Key: keys.public}}); err != nil {
+	if err := d.run(ctx, &IOStreams{Out: d.opts.IO.Out, ErrOut: io.Discard}, d.getenv, "install", "--to", install, "--key", keys.public, archive); err != nil {
 		return err
 	}
 	reg, err := (&RepoFlags{Dir: d.dir}).Registry()
@@ -295,23 +308,30 @@ func (d *demo) ship(ctx context.Context, root, id string) error {
 	stock := filepath.Join(d.dir, "data", "stock.csv")
 	program := filepath.Join(install, reg.Config.Project.Name)
 	before, _ := os.ReadFile(program)
+	if fi, err := os.Stat(bundlePath); err == nil {
+		fmt.Fprintf(d.opts.IO.Out, "%s: %d bytes to patch a %d-byte program (%.1f%%)\n", filepath.Base(bundlePath), fi.Size(), len(before), 100*float64(fi.Size())/float64(max(len(before), 1)))
+	}
 	d.runProgram(ctx, program, stock)
 
 	d.say("patchline guide: the installation guide signed into the bundle")
-	if err := d.showGuide(bundlePath, keys.public); err != nil {
+	if err := d.showGuide(ctx, bundlePath, keys.public); err != nil {
 		return err
 	}
 
 	d.say("a tampered copy of the bundle is refused before anything is read or written")
-	if err := d.refuseTampered(bundlePath, keys.public, install); err != nil {
+	if err := d.refuseTampered(ctx, bundlePath, keys.public, install); err != nil {
 		return err
 	}
 
-	verify := VerifyFlags{Key: keys.public}
-	stage := StageFlags{Env: "test", Site: "acme-berlin", Operator: "Sam Support"}
-	apply := func(io *IOStreams, check string, dryRun bool) error {
-		return runApply(&ApplyOptions{IO: io, Now: d.opts.Now, Getenv: d.getenv, Verify: verify, Bundle: bundlePath,
-			Install: InstallFlags{Root: install}, Check: check, DryRun: dryRun, Stage: stage})
+	apply := func(streams *IOStreams, check string, dryRun bool) error {
+		args := []string{"apply", "--to", install, "--key", keys.public, "--env", "test", "--site", "acme-berlin", "--operator", "Sam Support"}
+		if check != "" {
+			args = append(args, "--check", check)
+		}
+		if dryRun {
+			args = append(args, "--dry-run")
+		}
+		return d.run(ctx, streams, d.getenv, append(args, bundlePath)...)
 	}
 	d.say("patchline apply --dry-run: every check apply makes, and the plan; nothing written")
 	if err := apply(&IOStreams{Out: d.opts.IO.Out, ErrOut: io.Discard}, "", true); err != nil {
@@ -342,16 +362,16 @@ func (d *demo) ship(ctx context.Context, root, id string) error {
 	}
 
 	d.say("patchline confirm: the customer says CRM-1042 is resolved")
-	if err := runConfirm(&ConfirmOptions{IO: d.opts.IO, Now: d.opts.Now, ID: id, Install: InstallFlags{Root: install},
-		By: "Chris Customer", Note: "CRM-1042: the stock list with quoted names imports"}); err != nil {
+	if err := d.run(ctx, d.opts.IO, d.getenv, "confirm", "--to", install,
+		"--by", "Chris Customer", "--note", "CRM-1042: the stock list with quoted names imports", id); err != nil {
 		return err
 	}
 
 	d.say("patchline installed, then rollback")
-	if err := runInstalled(&InstalledOptions{IO: d.opts.IO, Now: d.opts.Now, Install: InstallFlags{Root: install}}); err != nil {
+	if err := d.run(ctx, d.opts.IO, d.getenv, "installed", "--to", install); err != nil {
 		return err
 	}
-	if err := runRollback(&RollbackOptions{IO: &IOStreams{Out: d.opts.IO.Out, ErrOut: io.Discard}, Now: d.opts.Now, ID: id, Install: InstallFlags{Root: install}}); err != nil {
+	if err := d.run(ctx, &IOStreams{Out: d.opts.IO.Out, ErrOut: io.Discard}, d.getenv, "rollback", "--to", install, id); err != nil {
 		return err
 	}
 	after, _ := os.ReadFile(program)
@@ -364,56 +384,29 @@ func (d *demo) ship(ctx context.Context, root, id string) error {
 	return nil
 }
 
-// build builds the patch's bundle for one platform on the release it was
-// cut from, and says how small it is.
+// build runs patchline build for one platform on the release the patch
+// was cut from, and says how small the bundle is next to the program.
 func (d *demo) build(ctx context.Context, root, id, plat string) (string, error) {
-	reg, err := (&RepoFlags{Dir: d.dir}).Registry()
-	if err != nil {
+	var out bytes.Buffer
+	if err := d.run(ctx, &IOStreams{Out: &out, ErrOut: d.opts.IO.ErrOut}, d.getenv, "build", "--repo", d.dir,
+		"--out", filepath.Join(root, "dist"), "--platform", plat, "--json", id); err != nil {
 		return "", err
 	}
-	p, err := reg.Load(id)
-	if err != nil {
-		return "", err
+	var built []BuiltBundle
+	if err := json.Unmarshal(out.Bytes(), &built); err != nil {
+		return "", fmt.Errorf("build --json: %w", err)
 	}
-	tags, err := reg.LoadTags()
-	if err != nil {
-		return "", err
+	if len(built) != 1 {
+		return "", fmt.Errorf("the demo expected one bundle, got %d", len(built))
 	}
-	base, err := tags.ReleaseTag(demoBase)
-	if err != nil {
-		return "", err
-	}
-	work := filepath.Join(root, "build")
-	if err := os.MkdirAll(work, 0o755); err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(work)
-	bopts := &BuildOptions{IO: d.opts.IO, Getenv: d.getenv, Now: d.opts.Now, Out: filepath.Join(root, "dist"), Platforms: []string{plat}}
-	st, err := buildBundles(ctx, reg, p, base, base, work, pipeline.Provenance{}, bopts)
-	if err != nil {
-		return "", err
-	}
-	if len(st.Bundles) != 1 {
-		return "", fmt.Errorf("the demo expected one bundle, got %d", len(st.Bundles))
-	}
-	bundlePath := st.Bundles[0]
-	built, err := describeFile(bundlePath)
-	if err != nil {
-		return "", err
-	}
-	var binSize int64
-	for _, c := range st.Builds[plat].Changes {
-		binSize += c.File.Size
-	}
-	fmt.Fprintf(d.opts.IO.Out, "%s: %d bytes for a %d-byte program (%.1f%%)\n", filepath.Base(bundlePath), built.Size, binSize, 100*float64(built.Size)/float64(max(binSize, 1)))
-	return bundlePath, nil
+	return built[0].Path, nil
 }
 
 // showGuide prints the guide's heading, what it fixes and its steps; the
 // whole guide is what patchline guide prints.
-func (d *demo) showGuide(bundlePath, pubKey string) error {
+func (d *demo) showGuide(ctx context.Context, bundlePath, pubKey string) error {
 	var guide bytes.Buffer
-	if err := runGuide(&GuideOptions{IO: &IOStreams{Out: &guide, ErrOut: io.Discard}, Getenv: d.getenv, Verify: VerifyFlags{Key: pubKey}, Bundle: bundlePath}); err != nil {
+	if err := d.run(ctx, &IOStreams{Out: &guide, ErrOut: io.Discard}, d.getenv, "guide", "--key", pubKey, bundlePath); err != nil {
 		return err
 	}
 	lines := strings.Split(guide.String(), "\n")
@@ -435,7 +428,7 @@ type demoKeys struct {
 
 // makeKeys makes an ephemeral key pair under root/keys, with a random
 // password that is never shown, as CI keeps one in its secrets.
-func (d *demo) makeKeys(root string) (*demoKeys, error) {
+func (d *demo) makeKeys(ctx context.Context, root string) (*demoKeys, error) {
 	keys := filepath.Join(root, "keys")
 	if err := os.MkdirAll(keys, 0o700); err != nil {
 		return nil, err
@@ -452,7 +445,7 @@ func (d *demo) makeKeys(root string) (*demoKeys, error) {
 		return d.getenv(k)
 	}
 	prefix := filepath.Join(keys, "cosign")
-	if err := runKeysGenerate(&KeysGenerateOptions{IO: &IOStreams{Out: io.Discard, ErrOut: io.Discard}, Getenv: getenv, Prefix: prefix}); err != nil {
+	if err := d.run(ctx, &IOStreams{Out: io.Discard, ErrOut: io.Discard}, getenv, "keys", "generate", "--output-key-prefix", prefix); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(d.opts.IO.Out, "wrote %s.key (encrypted, password in COSIGN_PASSWORD) and %s.pub\n", prefix, prefix)
@@ -462,7 +455,7 @@ func (d *demo) makeKeys(root string) (*demoKeys, error) {
 // refuseTampered flips one byte of a copy of the signed bundle, shows
 // apply refusing it with exit 3, and checks that nothing was written to the
 // install: not its files, not its state.
-func (d *demo) refuseTampered(bundlePath, pubKey, install string) error {
+func (d *demo) refuseTampered(ctx context.Context, bundlePath, pubKey, install string) error {
 	dir := filepath.Join(filepath.Dir(bundlePath), "tampered")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -485,7 +478,7 @@ func (d *demo) refuseTampered(bundlePath, pubKey, install string) error {
 		}
 	}
 	fmt.Fprintf(d.opts.IO.Out, "copied the bundle and its signatures to tampered/ and flipped one bit in the middle of the bundle\n")
-	err = runApply(&ApplyOptions{IO: &IOStreams{Out: io.Discard, ErrOut: io.Discard}, Now: d.opts.Now, Getenv: d.getenv, Verify: VerifyFlags{Key: pubKey}, Bundle: tampered, Install: InstallFlags{Root: install}})
+	err = d.run(ctx, &IOStreams{Out: io.Discard, ErrOut: io.Discard}, d.getenv, "apply", "--to", install, "--key", pubKey, tampered)
 	if ExitCode(err) != ExitVerification {
 		return fmt.Errorf("a tampered bundle was not refused: %v", err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/patchline/patchline/internal/patchdiff"
 	"github.com/patchline/patchline/internal/provenance"
 	"github.com/patchline/patchline/internal/registry"
+	"github.com/patchline/patchline/internal/review"
 	"github.com/patchline/patchline/internal/rollout"
 	"github.com/patchline/patchline/internal/rollup"
 	"github.com/patchline/patchline/internal/sign"
@@ -70,6 +71,18 @@ func ExitCode(err error) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
+	switch {
+	case errors.Is(err, review.ErrHeadBranchMissing):
+		return ExitPrecondition // push the patch branch first
+	case errors.Is(err, review.ErrNotMerged), errors.Is(err, review.ErrNotOpen):
+		return ExitFindings // --merged before the merge; gate with no pull request open
+	case errors.Is(err, review.ErrBadInput):
+		return ExitUsage
+	}
+	var signInput *sign.InputError
+	if errors.As(err, &signInput) {
+		return ExitUsage // a file or reference given to verify that cannot be used
+	}
 	var cfgErr *config.DecodeError
 	var tagErr *registry.NotReleaseTagError
 	switch {
@@ -121,7 +134,7 @@ func ExitCode(err error) int {
 		return ExitVerification
 	case errors.Is(err, sign.ErrInvalidSignature), errors.Is(err, sign.ErrUnsigned):
 		return ExitVerification
-	case errors.Is(err, sign.ErrBadKey), errors.Is(err, sign.ErrWrongPassword), errors.Is(err, sign.ErrUnsupportedKey),
+	case errors.Is(err, sign.ErrBadKey), errors.Is(err, sign.ErrWrongPassword), errors.Is(err, sign.ErrNoPassword), errors.Is(err, sign.ErrUnsupportedKey),
 		errors.Is(err, sign.ErrBadTrustedRoot), errors.Is(err, sign.ErrBadPolicy):
 		return ExitUsage
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.EISDIR):

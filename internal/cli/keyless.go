@@ -1,11 +1,7 @@
 package cli
 
 import (
-	"crypto"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -67,66 +63,6 @@ func (v *VerifyFlags) Check() error {
 		return usageError("keyless verification needs --trusted-root FILE: Sigstore's trusted_root.json (from its TUF repository, as cosign and sigstore-go use it), which patchline reads offline")
 	}
 	return nil
-}
-
-// digestWriter takes the digests of a file as it is copied to be verified.
-type digestWriter interface {
-	io.Writer
-	Sum(crypto.Hash) []byte
-}
-
-// verifyKeylessFile verifies the keyless Sigstore bundle of the file at
-// path (--bundle, or PATH.sigstore.json beside it) before anything else
-// reads the file, as verifyBundleFile does with a key: against the trusted
-// root, for the identity and issuer the flags name.
-func verifyKeylessFile(path string, flags VerifyFlags) (*verifiedFile, error) {
-	if err := flags.Check(); err != nil {
-		return nil, err
-	}
-	tr, err := sign.LoadTrustedRoot(flags.Keyless.TrustedRoot)
-	if err != nil {
-		return nil, err
-	}
-	bundlePath, explicit := flags.SigstoreBundle, flags.SigstoreBundle != ""
-	if !explicit {
-		bundlePath = path + sign.SigstoreBundleSuffix
-	}
-	data, err := readSignatureFile(bundlePath)
-	if errors.Is(err, fs.ErrNotExist) && !explicit {
-		return nil, fmt.Errorf("%w: no %s beside %s (a keyless signature is checked in its Sigstore bundle, which cosign sign-blob --bundle writes: name it with --bundle, or, to install it unverified, --insecure-skip-verify)",
-			sign.ErrUnsigned, filepath.Base(bundlePath), path)
-	}
-	if err != nil {
-		return nil, err
-	}
-	kb, err := sign.ParseKeylessBundle(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", bundlePath, err)
-	}
-	d := sign.NewDigester(kb.DigestAlgorithm)
-	v, err := privateCopy(path, flags.maxBundleSize(), d)
-	if err != nil {
-		return nil, err
-	}
-	res, err := sign.VerifyKeyless(tr, kb, flags.Keyless.Policy(), d.Sum(kb.DigestAlgorithm))
-	if err != nil {
-		v.Close()
-		return nil, fmt.Errorf("%s: %w", bundlePath, err)
-	}
-	v.Keyless = res
-	v.Signatures = []SignatureFile{{Path: filepath.Clean(bundlePath), Format: sign.FormatSigstoreBundle}}
-	return v, nil
-}
-
-// signer says who signed what verified: the key, or the keyless identity.
-func (v *verifiedFile) signer() string {
-	if k := v.Keyless; k != nil {
-		return fmt.Sprintf("%s (issuer %s, keyless)", k.Identity, k.Issuer)
-	}
-	if v.Key != nil {
-		return fmt.Sprintf("%s (%s)", v.KeyRef, v.Key.Algorithm())
-	}
-	return v.KeyRef
 }
 
 // initConfig is the config init writes, or the one it keeps (without

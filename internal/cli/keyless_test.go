@@ -125,7 +125,7 @@ func TestVerifyKeylessFile(t *testing.T) {
 	if v.Keyless == nil || v.Keyless.Identity != keylessID || len(v.Signatures) != 1 || v.Signatures[0].Path != path+sign.SigstoreBundleSuffix {
 		t.Errorf("verified %+v with %+v, want the Sigstore bundle beside it, by %s", v.Keyless, v.Signatures, keylessID)
 	}
-	if got, want := v.signer(), keylessID+" (issuer "+keylessIss+", keyless)"; got != want {
+	if got, want := v.Signer(), keylessID+" (issuer "+keylessIss+", keyless)"; got != want {
 		t.Errorf("signer %q, want %q", got, want)
 	}
 	v.Close()

@@ -2,14 +2,10 @@ package cli
 
 import (
 	"bytes"
-	"crypto"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,7 +25,7 @@ const (
 	EnvCosignPassword = "COSIGN_PASSWORD"
 	// EnvPublicKey is the public key apply and verify check bundles with
 	// when --key is not given: a file or env://VAR.
-	EnvPublicKey = "PATCHLINE_KEY"
+	EnvPublicKey = sign.EnvPublicKey
 )
 
 // VerifyFlags are the flags that say how a bundle's signature is checked:
@@ -49,7 +45,7 @@ type VerifyFlags struct {
 // DefaultMaxBundleSize is the largest bundle apply and verify copy to check
 // its signature: as large as the largest file a bundle may rebuild, where
 // a patch's bundle holds deltas and compressed files.
-const DefaultMaxBundleSize = bundle.MaxFileSize
+const DefaultMaxBundleSize = sign.DefaultMaxFileSize
 
 // AddFlags registers --key, --signature, --bundle and --max-bundle-size.
 func (v *VerifyFlags) AddFlags(cmd *cobra.Command) {
@@ -59,23 +55,22 @@ func (v *VerifyFlags) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().Int64Var(&v.MaxBundleSize, "max-bundle-size", DefaultMaxBundleSize, "refuse, before copying it to verify, a bundle larger than this many bytes")
 }
 
-// maxBundleSize is --max-bundle-size, or its default.
-func (v *VerifyFlags) maxBundleSize() int64 {
-	if v.MaxBundleSize <= 0 {
-		return DefaultMaxBundleSize
-	}
-	return v.MaxBundleSize
-}
-
 // keyRef is the public key reference: --key, else $PATCHLINE_KEY.
 func (v *VerifyFlags) keyRef(getenv func(string) string) (string, error) {
-	if v.Key != "" {
-		return v.Key, nil
+	return sign.PublicKeyRef(v.Key, getenv)
+}
+
+// policy is how the flags say a file's signatures are checked.
+func (v *VerifyFlags) policy(getenv func(string) string) sign.FilePolicy {
+	p := sign.FilePolicy{
+		KeyRef: v.Key, Signature: v.Signature, SigstoreBundle: v.SigstoreBundle,
+		MaxSize: v.MaxBundleSize, Getenv: getenv,
 	}
-	if ref := getenv(EnvPublicKey); ref != "" {
-		return ref, nil
+	if v.Keyless.Set() {
+		policy := v.Keyless.Policy()
+		p.Keyless, p.TrustedRoot = &policy, v.Keyless.TrustedRoot
 	}
-	return "", usageError("no public key to verify with: give --key cosign.pub (or env://VAR), or set %s", EnvPublicKey)
+	return p
 }
 
 // SignOptions are the flags of `patchline sign`.
@@ -362,10 +357,7 @@ type VerifiedBundle struct {
 }
 
 // SignatureFile is one signature file that verified.
-type SignatureFile struct {
-	Path   string `json:"path"`
-	Format string `json:"format"` // signature, sigstore-bundle or cosign-bundle
-}
+type SignatureFile = sign.CheckedSignature
 
 func runVerify(opts *VerifyOptions) error {
 	if opts.Provenance.on() {
@@ -396,7 +388,7 @@ func runVerify(opts *VerifyOptions) error {
 		fmt.Fprintf(opts.IO.ErrOut, "checked %s (%s)\n", s.Path, s.Format)
 	}
 	fmt.Fprintf(opts.IO.Out, "Verified OK: %s is %s %s -> %s for %s, signed with %s\n",
-		rep.Bundle, rep.Patch, refName(rep.Base), refName(rep.Target), rep.Platform, v.signer())
+		rep.Bundle, rep.Patch, refName(rep.Base), refName(rep.Target), rep.Platform, v.Signer())
 	return nil
 }
 
@@ -407,175 +399,14 @@ func refName(r bundle.Ref) string {
 	return r.Commit
 }
 
-// verifiedFile is a copy of a file whose signatures verified, made where
-// nobody else writes before they were checked: what is read next is what
-// was verified, whatever happens to the original meanwhile.
-type verifiedFile struct {
-	Path       string
-	SHA256     string
-	KeyRef     string
-	Key        *sign.PublicKey
-	Signatures []SignatureFile
-	Keyless    *sign.KeylessVerified // instead of Key, for a keyless signature
-	dir        string
-}
-
-// Close removes the copy.
-func (v *verifiedFile) Close() error { return os.RemoveAll(v.dir) }
-
-// verifyBundleFile verifies the signatures of the file at path before
-// anything else reads it: every signature file named by flags, or else
-// every one found beside it (BUNDLE.sig, BUNDLE.sigstore.json), and at
-// least one. On success the caller reads the copy and closes it.
-func verifyBundleFile(path string, flags VerifyFlags, getenv func(string) string) (*verifiedFile, error) {
-	if flags.Keyless.Set() {
-		return verifyKeylessFile(path, flags) // keyless.go
-	}
-	ref, err := flags.keyRef(getenv)
-	if err != nil {
+// verifyBundleFile checks the flags, then verifies the signatures of the
+// file at path as internal/sign's policy says, before anything else reads
+// it. On success the caller reads the copy and closes it.
+func verifyBundleFile(path string, flags VerifyFlags, getenv func(string) string) (*sign.VerifiedFile, error) {
+	if err := flags.Check(); err != nil { // keyless.go
 		return nil, err
 	}
-	key, err := sign.LoadPublicKey(ref, getenv)
-	if err != nil {
-		return nil, err
-	}
-	type claim struct {
-		file SignatureFile
-		sig  *sign.Signature
-	}
-	var claims []claim
-	add := func(p, format string, explicit bool) error {
-		data, err := readSignatureFile(p)
-		if errors.Is(err, fs.ErrNotExist) && !explicit {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		parse := sign.ParseSignatureFile
-		if format == sign.FormatSigstoreBundle {
-			parse = sign.ParseBundleFile
-		}
-		sig, err := parse(data)
-		if err != nil {
-			return fmt.Errorf("%s: %w", p, err)
-		}
-		claims = append(claims, claim{SignatureFile{Path: filepath.Clean(p), Format: sig.Format}, sig})
-		return nil
-	}
-	explicit := flags.Signature != "" || flags.SigstoreBundle != ""
-	sigPath, bundlePath := flags.Signature, flags.SigstoreBundle
-	if !explicit {
-		sigPath, bundlePath = path+sign.SignatureSuffix, path+sign.SigstoreBundleSuffix
-	}
-	// The Sigstore bundle first: with the key's hint and the file's digest,
-	// it tells another key and another file apart from tampering.
-	if bundlePath != "" {
-		if err := add(bundlePath, sign.FormatSigstoreBundle, explicit); err != nil {
-			return nil, err
-		}
-	}
-	if sigPath != "" {
-		if err := add(sigPath, sign.FormatSignature, explicit); err != nil {
-			return nil, err
-		}
-	}
-	if len(claims) == 0 {
-		return nil, fmt.Errorf("%w: no %s or %s beside %s (sign it with patchline sign, name its signature with --signature or --bundle, or, to install it unverified, --insecure-skip-verify)",
-			sign.ErrUnsigned, filepath.Base(path)+sign.SignatureSuffix, filepath.Base(path)+sign.SigstoreBundleSuffix, path)
-	}
-
-	// The copy is hashed as it is made, for every signature at once: one
-	// pass over the original, which is never read again.
-	sigs := make([]*sign.Signature, len(claims))
-	for i, c := range claims {
-		sigs[i] = c.sig
-	}
-	mv := key.NewMessageVerifier(sigs...)
-	v, err := privateCopy(path, flags.maxBundleSize(), mv)
-	if err != nil {
-		return nil, err
-	}
-	v.KeyRef, v.Key = ref, key
-	f, err := os.Open(v.Path)
-	if err != nil {
-		v.Close()
-		return nil, err
-	}
-	defer f.Close()
-	for _, c := range claims {
-		// Only a pure Ed25519 signature reads the copy again.
-		if err := mv.Verify(c.sig, io.NewSectionReader(f, 0, mv.Size())); err != nil {
-			v.Close()
-			return nil, fmt.Errorf("%s: %w", c.file.Path, err)
-		}
-		v.Signatures = append(v.Signatures, c.file)
-	}
-	return v, nil
-}
-
-// readSignatureFile reads a signature file, bounded; a file that cannot be
-// read is an unsigned bundle.
-func readSignatureFile(p string) ([]byte, error) {
-	f, err := os.Open(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %w", sign.ErrUnsigned, err)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", sign.ErrUnsigned, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, sign.MaxSignatureFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", sign.ErrUnsigned, p, err)
-	}
-	return data, nil
-}
-
-// privateCopy copies the regular file at path, of at most maxSize bytes,
-// into a new private directory, writing it to mv on the way. A larger file
-// is refused before anything is copied, and the copy stops at maxSize
-// bytes if the file grows while it is read, so neither fills the temporary
-// directory; every failure removes what was copied.
-func privateCopy(path string, maxSize int64, mv digestWriter) (*verifiedFile, error) {
-	src, err := os.Open(path)
-	if err != nil {
-		return nil, usageError("%w", err)
-	}
-	defer src.Close()
-	fi, err := src.Stat()
-	if err != nil {
-		return nil, usageError("%w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, usageError("%s is not a regular file", path)
-	}
-	if fi.Size() > maxSize {
-		return nil, usageError("%s is %d bytes, larger than the %d bytes a bundle may have before its signature is checked (--max-bundle-size raises it)", path, fi.Size(), maxSize)
-	}
-	dir, err := os.MkdirTemp("", "patchline-verify-")
-	if err != nil {
-		return nil, err
-	}
-	v := &verifiedFile{Path: filepath.Join(dir, filepath.Base(path)), dir: dir}
-	dst, err := os.OpenFile(v.Path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		v.Close()
-		return nil, err
-	}
-	n, err := io.Copy(io.MultiWriter(dst, mv), io.LimitReader(src, min(maxSize, math.MaxInt64-1)+1))
-	if cerr := dst.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil && n > maxSize {
-		err = fmt.Errorf("%w: it grew past %d bytes while it was copied to be verified", bundle.ErrCorrupt, maxSize)
-	}
-	if err != nil {
-		v.Close()
-		return nil, fmt.Errorf("copy %s: %w", path, err)
-	}
-	v.SHA256 = hex.EncodeToString(mv.Sum(crypto.SHA256))
-	return v, nil
+	return sign.VerifyFile(path, flags.policy(getenv))
 }
 
 // NewCmdKeys builds `patchline keys`.
@@ -599,6 +430,9 @@ type KeysGenerateOptions struct {
 	Prefix    string
 	Algorithm string
 	Force     bool
+	// NoPassword encrypts the private key with the empty password, which
+	// is otherwise refused.
+	NoPassword bool
 }
 
 // NewCmdKeysGenerate builds `patchline keys generate`.
@@ -611,7 +445,8 @@ func NewCmdKeysGenerate(f *Factory, runF func(*KeysGenerateOptions) error) *cobr
 generate-key-pair makes: PREFIX.key, the private key encrypted with scrypt
 and NaCl secretbox (ENCRYPTED SIGSTORE PRIVATE KEY, mode 0600), and
 PREFIX.pub, the public key (PKIX PEM). The password is COSIGN_PASSWORD, or
-asked for twice on a terminal; it is never printed.
+asked for twice on a terminal; it is never printed. Without either,
+--no-password says the key is to be encrypted with the empty password.
 
 ECDSA P-256 is cosign's default. Ed25519 keys sign and verify with
 patchline and verify with cosign verify-blob.`,
@@ -630,6 +465,7 @@ patchline and verify with cosign verify-blob.`,
 	cmd.Flags().StringVar(&opts.Prefix, "output-key-prefix", "cosign", "name of the key files, without .key and .pub")
 	cmd.Flags().StringVar(&opts.Algorithm, "algorithm", sign.ECDSAP256, "key algorithm: "+strings.Join(sign.Algorithms, " or "))
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite existing key files")
+	cmd.Flags().BoolVar(&opts.NoPassword, "no-password", false, "encrypt the private key with the empty password, as nobody asked for one")
 	return cmd
 }
 
@@ -653,12 +489,20 @@ func runKeysGenerate(opts *KeysGenerateOptions) error {
 			}
 		}
 	}
-	pw, err := cosignPassword(opts.IO, opts.Getenv, true)
-	if err != nil {
-		return err
-	}
-	if len(pw) == 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "warning: %s is empty: the private key is encrypted with an empty password\n", EnvCosignPassword)
+	var pw []byte
+	if opts.NoPassword {
+		if opts.Getenv(EnvCosignPassword) != "" {
+			return usageError("--no-password and %s both say what the password is: unset %s, or drop --no-password", EnvCosignPassword, EnvCosignPassword)
+		}
+		fmt.Fprintln(opts.IO.ErrOut, "warning: --no-password: the private key is encrypted with the empty password")
+	} else {
+		var err error
+		if pw, err = cosignPassword(opts.IO, opts.Getenv, true); err != nil {
+			return err
+		}
+		if len(pw) == 0 {
+			return usageError("no password for the private key: set %s to it, run on a terminal to type it, or give --no-password to encrypt it with the empty password", EnvCosignPassword)
+		}
 	}
 	kp, err := sign.GenerateKeyPair(opts.Algorithm, pw)
 	if err != nil {

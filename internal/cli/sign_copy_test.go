@@ -4,14 +4,10 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"os"
 	"path/filepath"
-	"runtime"
-	"strings"
 	"testing"
 
-	"github.com/patchline/patchline/internal/bundle"
 	"github.com/patchline/patchline/internal/sign"
 )
 
@@ -31,69 +27,6 @@ func emptyTempDir(t *testing.T) func() {
 			t.Errorf("left in $TMPDIR: %s", e.Name())
 		}
 	}
-}
-
-// TestPrivateCopyCap: the copy a bundle is verified from is refused before
-// it starts when the bundle is over the cap (exit 2), stops at the cap when
-// the file turns out longer than it said (exit 3), and leaves nothing in
-// $TMPDIR either way. Not parallel: it sets $TMPDIR.
-func TestPrivateCopyCap(t *testing.T) {
-	kp, err := sign.GenerateKeyPair(sign.ECDSAP256, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data := bytes.Repeat([]byte("PLBUNDLE "), 111)
-	path := filepath.Join(t.TempDir(), "app.plb")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-
-	t.Run("within the cap", func(t *testing.T) {
-		check := emptyTempDir(t)
-		v, err := privateCopy(path, int64(len(data)), kp.Public.NewMessageVerifier())
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := os.ReadFile(v.Path)
-		if err != nil || !bytes.Equal(got, data) {
-			t.Errorf("the copy holds %d bytes (%v), want the %d of the file", len(got), err, len(data))
-		}
-		if sum := sha256.Sum256(data); v.SHA256 != hex.EncodeToString(sum[:]) {
-			t.Errorf("SHA256 = %s, want the file's", v.SHA256)
-		}
-		v.Close()
-		check()
-	})
-
-	t.Run("over the cap", func(t *testing.T) {
-		check := emptyTempDir(t)
-		_, err := privateCopy(path, int64(len(data))-1, kp.Public.NewMessageVerifier())
-		if code := ExitCode(err); code != ExitUsage || !strings.Contains(fmtErr(err), "larger than the 998 bytes") {
-			t.Errorf("got exit %d, %v; want exit %d, larger than the cap", code, err, ExitUsage)
-		}
-		check()
-	})
-
-	t.Run("grows past the cap", func(t *testing.T) {
-		// A file in /proc says it is empty and reads as more: as a file
-		// that grows while it is copied.
-		if runtime.GOOS != "linux" {
-			t.Skip("needs /proc")
-		}
-		check := emptyTempDir(t)
-		_, err := privateCopy("/proc/self/status", 100, kp.Public.NewMessageVerifier())
-		if code := ExitCode(err); code != ExitVerification || !errors.Is(err, bundle.ErrCorrupt) {
-			t.Errorf("got exit %d, %v; want exit %d, a corrupt bundle", code, err, ExitVerification)
-		}
-		check()
-	})
-}
-
-func fmtErr(err error) string {
-	if err == nil {
-		return "<nil>"
-	}
-	return err.Error()
 }
 
 // TestVerifyBundleFileOnePass: a file signed with either kind of key
