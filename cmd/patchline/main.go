@@ -13,12 +13,13 @@ import (
 	"github.com/patchline/patchline/internal/cli"
 )
 
-// version is set at release time with -ldflags "-X main.version=…".
+// version is set at release time with -ldflags "-X main.version=…";
+// without it, cli.BuildVersion reads what go install recorded.
 var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Main(ctx, cli.NewFactory(version), os.Args[1:])
+	code := cli.Main(ctx, cli.NewFactory(cli.BuildVersion(version)), os.Args[1:])
 	stop()
 	os.Exit(code)
 }

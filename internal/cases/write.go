@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/patchline/patchline/internal/history"
+	"github.com/patchline/patchline/internal/jsonout"
 	"github.com/patchline/patchline/internal/textsafe"
 )
 
@@ -114,7 +115,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return enc.Encode(jsonout.Lists(r))
 }
 
 // WriteText writes a table for a person: one line per case, patch and

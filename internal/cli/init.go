@@ -11,17 +11,20 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/patchline/patchline"
+	"github.com/patchline/patchline/internal/config"
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/registry"
 )
 
 // InitOptions are the flags of `patchline init`.
 type InitOptions struct {
-	IO     *IOStreams
-	Repo   RepoFlags
-	Name   string
-	GitHub string
-	Force  bool
+	IO   *IOStreams
+	Repo RepoFlags
+	// Version is the running patchline's: the workflow installs it.
+	Version string
+	Name    string
+	GitHub  string
+	Force   bool
 	// Keyless writes [sign] keyless = true: the workflow signs with its
 	// OIDC token instead of a key secret.
 	Keyless bool
@@ -29,7 +32,7 @@ type InitOptions struct {
 
 // NewCmdInit builds `patchline init`.
 func NewCmdInit(f *Factory, runF func(*InitOptions) error) *cobra.Command {
-	opts := &InitOptions{IO: f.IO}
+	opts := &InitOptions{IO: f.IO, Version: f.Version}
 	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "Set a product repository up for patchline",
@@ -85,9 +88,13 @@ func runInit(opts *InitOptions) error {
 	if err != nil {
 		return err
 	}
-	workflow, err := renderTemplate(root, "workflow.yml.tmpl", cfg)
+	data := newWorkflowData(cfg, opts.Version)
+	workflow, err := renderTemplate(root, "workflow.yml.tmpl", data)
 	if err != nil {
 		return err
+	}
+	if data.Patchline.Ref == "latest" {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: this patchline does not know its version (%s): the workflow installs patchline@latest; pin a release in it\n", opts.Version)
 	}
 	files := []struct {
 		path string
@@ -113,6 +120,22 @@ func runInit(opts *InitOptions) error {
 	}
 	fmt.Fprintln(opts.IO.ErrOut, "\nnext: review [modules] and [release] in .patchline.toml, then\n  git add .patchline.toml patches .github && git commit -m \"Set up patchline\"")
 	return nil
+}
+
+// workflowData is what workflow.yml.tmpl is rendered with: the config,
+// and the patchline every job installs.
+type workflowData struct {
+	*config.Config
+	Patchline workflowPin
+}
+
+type workflowPin struct {
+	installPin
+	Module string
+}
+
+func newWorkflowData(cfg *config.Config, version string) workflowData {
+	return workflowData{Config: cfg, Patchline: workflowPin{installPin: pinFor(version), Module: ModulePath}}
 }
 
 const patchesReadme = `# Patches

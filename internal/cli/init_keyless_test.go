@@ -31,7 +31,7 @@ func renderSignJob(t *testing.T, keyless bool) (string, signJob) {
 	t.Helper()
 	cfg := config.Default("inventory", "acme/inventory")
 	cfg.Sign.Keyless = keyless
-	data, err := renderTemplate("", "workflow.yml.tmpl", cfg)
+	data, err := renderTemplate("", "workflow.yml.tmpl", newWorkflowData(cfg, "v1.4.2"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,11 @@ func TestInitWorkflowKeyless(t *testing.T) {
 		if strings.Contains(s.Run, "cosign sign-blob") {
 			run = s.Run
 		}
-		if len(s.Env) > 0 || strings.Contains(s.Run, "patchline sign") {
+		usesSecret := false
+		for _, v := range s.Env {
+			usesSecret = usesSecret || strings.Contains(v, "secrets.")
+		}
+		if usesSecret || strings.Contains(s.Run, "patchline sign") {
 			t.Errorf("keyless step %q uses a key: env %v, run %q", s.Name, s.Env, s.Run)
 		}
 	}

@@ -34,7 +34,7 @@ type workflow struct {
 
 func renderWorkflow(t *testing.T) (string, workflow) {
 	t.Helper()
-	data, err := renderTemplate("", "workflow.yml.tmpl", config.Default("inventory", "acme/inventory"))
+	data, err := renderTemplate("", "workflow.yml.tmpl", newWorkflowData(config.Default("inventory", "acme/inventory"), "v1.4.2"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,5 +239,74 @@ func TestOwnWorkflowsAreYAML(t *testing.T) {
 		if err := yaml.Unmarshal(data, &wf); err != nil || len(wf.Jobs) == 0 {
 			t.Errorf("%s: not a workflow with jobs: %v", name, err)
 		}
+	}
+}
+
+// TestInitWorkflowPinsPatchline checks that every job installs the
+// patchline that wrote the workflow, at an exact version, with the
+// checksum database on, and never @latest; a build that does not know
+// its version says so in the workflow.
+func TestInitWorkflowPinsPatchline(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		version, ref, comment string
+	}{
+		{"v1.4.2", "v1.4.2", ""},
+		{"v0.0.0-20261205084800-0123456789ab", "v0.0.0-20261205084800-0123456789ab", "exact pseudo-version, commit 0123456789ab"},
+		{"dev-0123456789ab", "0123456789ab", "pinned to its commit 0123456789ab"},
+		{"dev", "latest", "NOT pinned"},
+	} {
+		t.Run(tc.version, func(t *testing.T) {
+			t.Parallel()
+			data, err := renderTemplate("", "workflow.yml.tmpl", newWorkflowData(config.Default("inventory", "acme/inventory"), tc.version))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var wf struct {
+				Jobs map[string]struct {
+					Steps []struct {
+						Name string            `yaml:"name"`
+						Env  map[string]string `yaml:"env"`
+						Run  string            `yaml:"run"`
+					} `yaml:"steps"`
+				} `yaml:"jobs"`
+			}
+			if err := yaml.Unmarshal(data, &wf); err != nil {
+				t.Fatalf("not YAML: %v\n%s", err, data)
+			}
+			want := "go install github.com/patchline/patchline/cmd/patchline@" + tc.ref + "\n"
+			for name, job := range wf.Jobs {
+				installs := 0
+				for _, s := range job.Steps {
+					if !strings.Contains(s.Run, "go install") {
+						continue
+					}
+					installs++
+					if !strings.HasPrefix(s.Run, want) {
+						t.Errorf("job %s installs with %q, want %q", name, s.Run, want)
+					}
+					if s.Env["GOSUMDB"] != "sum.golang.org" || s.Env["GOFLAGS"] != "-mod=mod" {
+						t.Errorf("job %s installs with env %v, want GOSUMDB=sum.golang.org and GOFLAGS=-mod=mod", name, s.Env)
+					}
+					for _, off := range []string{"GONOSUMDB", "GOPRIVATE", "GOINSECURE"} {
+						if v, ok := s.Env[off]; !ok || v != "" {
+							t.Errorf("job %s: %s = %q, want it set empty so the checksum database is asked", name, off, v)
+						}
+					}
+					if tc.ref != "latest" && !strings.Contains(s.Run, `patchline --version | grep -F -- "`+tc.ref+`"`) {
+						t.Errorf("job %s does not check the installed version: %q", name, s.Run)
+					}
+				}
+				if installs != 1 {
+					t.Errorf("job %s installs patchline %d times, want 1", name, installs)
+				}
+			}
+			if tc.comment != "" && !strings.Contains(string(data), tc.comment) {
+				t.Errorf("the workflow does not say %q", tc.comment)
+			}
+			if tc.ref != "latest" && strings.Contains(string(data), "@latest") {
+				t.Errorf("the workflow installs something @latest")
+			}
+		})
 	}
 }

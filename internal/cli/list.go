@@ -13,6 +13,7 @@ import (
 
 	"github.com/patchline/patchline/internal/history"
 	"github.com/patchline/patchline/internal/registry"
+	"github.com/patchline/patchline/internal/report"
 	"github.com/patchline/patchline/internal/textsafe"
 )
 
@@ -29,8 +30,9 @@ func NewCmdList(f *Factory, runF func(*ListOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the patch registry",
-		Long: `Lists every patch the repository knows: open ones on their patch branches
-and merged ones on the maintenance branches and the main line.`,
+		Long: `Lists every patch the repository knows: those on their patch branches
+(draft until patch.diff is recorded, then in review, as report says) and
+merged ones on the maintenance branches and the main line.`,
 		Example: `  patchline list
   patchline list --json | jq -r '.[] | select(.severity == "critical") | .id'`,
 		Args: argsUsage(cobra.NoArgs),
@@ -78,7 +80,12 @@ type Entry struct {
 func entryOf(p *registry.Patch) Entry {
 	e := Entry{ID: p.ID, Where: p.Where, HasDiff: p.Diff != nil, Status: "merged"}
 	if p.HasBranch() {
-		e.Status, e.Branch = "open", p.Branch.Name
+		// The words report and docs/release-manager.md use for the same
+		// states: a branch without its diff yet, and one with it.
+		e.Status, e.Branch = report.Draft, p.Branch.Name
+		if p.Diff != nil {
+			e.Status = report.InReview
+		}
 	}
 	if p.Commit != [20]byte{} {
 		e.Commit = p.Commit.String()

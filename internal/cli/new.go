@@ -14,6 +14,7 @@ import (
 	"github.com/patchline/patchline/internal/backport"
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/history"
+	"github.com/patchline/patchline/internal/jsonout"
 	"github.com/patchline/patchline/internal/manifest"
 	"github.com/patchline/patchline/internal/manifest/stricttoml"
 	"github.com/patchline/patchline/internal/registry"
@@ -96,7 +97,7 @@ patches/<ID>/patch.toml filled in from the flags.`,
 	fl.StringVar(&opts.Kind, "kind", "fix", "security, fix or performance")
 	fl.StringVar(&opts.Severity, "severity", "moderate", "critical, important, moderate or low")
 	fl.StringVar(&opts.Urgency, "urgency", "scheduled", "scheduled, or emergency for an out-of-band patch (needs --justification)")
-	fl.StringSliceVar(&opts.Modules, "module", nil, "affected module from [modules] (repeatable)")
+	fl.StringSliceVar(&opts.Modules, "module", nil, "affected module from [modules] (repeatable; default: the only one, when [modules] has one)")
 	fl.StringSliceVar(&opts.Cases, "case", nil, "customer case id (repeatable)")
 	fl.StringSliceVar(&opts.CVEs, "cve", nil, "CVE id (repeatable)")
 	fl.StringSliceVar(&opts.Also, "also", nil, "release tag of another line that needs the fix (repeatable)")
@@ -131,6 +132,13 @@ func runNew(opts *NewOptions) error {
 			return usageError("--also: %w", err)
 		}
 	}
+	modules, err := defaultModules(opts.Modules, reg.Config.Modules)
+	if err != nil {
+		return err
+	}
+	if len(opts.Modules) == 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "module %s: the only one under [modules] in .patchline.toml\n", modules[0])
+	}
 	now := opts.Now().UTC()
 	reported := now.Truncate(time.Second)
 	if opts.Reported != "" {
@@ -147,7 +155,7 @@ func runNew(opts *NewOptions) error {
 	m := &manifest.Manifest{
 		Schema: 1, ID: id, Title: opts.Title, Base: opts.Base, Also: opts.Also,
 		Kind: opts.Kind, Severity: opts.Severity, Urgency: opts.Urgency,
-		Modules: opts.Modules, Cases: opts.Cases, CVEs: opts.CVEs, Reported: reported,
+		Modules: modules, Cases: opts.Cases, CVEs: opts.CVEs, Reported: reported,
 		Summary: opts.Summary, Justification: opts.Justification, Risk: opts.Risk, Rollback: opts.Rollback,
 	}
 	if m.Summary == "" {
@@ -194,6 +202,26 @@ func runNew(opts *NewOptions) error {
 	return nil
 }
 
+// defaultModules is --module, or, when it is not given, the config's only
+// module; with several to choose from the user must name them.
+func defaultModules(given []string, declared map[string][]string) ([]string, error) {
+	if len(given) > 0 {
+		return given, nil
+	}
+	known := make([]string, 0, len(declared))
+	for k := range declared {
+		known = append(known, k)
+	}
+	sort.Strings(known)
+	switch len(known) {
+	case 0:
+		return nil, usageError("no modules under [modules] in .patchline.toml: declare one (name = [\"path/glob/**\"]), then give --module")
+	case 1:
+		return known, nil
+	}
+	return nil, usageError("give --module, one of: %s", strings.Join(known, ", "))
+}
+
 // unknownModule says what the modules of the config are, and which one a
 // misspelt name most likely meant.
 func unknownModule(name string, modules map[string][]string) string {
@@ -212,7 +240,7 @@ func unknownModule(name string, modules map[string][]string) string {
 func writeJSON(io *IOStreams, v any) error {
 	enc := json.NewEncoder(io.Out)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	return enc.Encode(jsonout.Lists(v))
 }
 
 // runBackport starts the backport of an existing patch to the line of tag:

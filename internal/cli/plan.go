@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"github.com/patchline/patchline/internal/jsonout"
+
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -46,10 +48,11 @@ if: fromJSON(needs.plan.outputs.matrix).include[0] != null.`,
   patchline plan --all --format github-matrix
   patchline plan PL-2026-0007 PL-2026-0009 --format json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.IDs = args
-			if opts.All && len(args) > 0 {
-				return usageError("give patch ids or --all, not both")
+			ids, err := patchIDs(args, opts.All)
+			if err != nil {
+				return err
 			}
+			opts.IDs = ids
 			switch opts.Format {
 			case "text", "json", "github-matrix":
 			default:
@@ -62,7 +65,7 @@ if: fromJSON(needs.plan.outputs.matrix).include[0] != null.`,
 		},
 	}
 	opts.Repo.AddFlags(cmd)
-	cmd.Flags().BoolVar(&opts.All, "all", false, "every open patch (every patch branch)")
+	addAllFlag(cmd, &opts.All, "every open patch (every patch branch)")
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output: text, json, or github-matrix")
 	cmd.Flags().StringVar(&opts.Runner, "runner", "ubuntu-latest", "the runs-on label of each job")
 	return cmd
@@ -117,7 +120,7 @@ func runPlan(opts *PlanOptions) error {
 	switch opts.Format {
 	case "github-matrix":
 		// One line, as $GITHUB_OUTPUT wants it.
-		data, err := json.Marshal(map[string][]PlanJob{"include": jobs})
+		data, err := json.Marshal(jsonout.Lists(map[string][]PlanJob{"include": jobs}))
 		if err != nil {
 			return err
 		}

@@ -63,6 +63,7 @@ push, and ships them to customers as signed binary deltas.`,
 		NewCmdCases(f, nil),
 		NewCmdAdvisory(f, nil),
 	)
+	addCompletions(root) // completion.go
 	return root
 }
 

@@ -2,12 +2,10 @@ package cli
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/patchline/patchline/internal/registry"
 	"github.com/patchline/patchline/internal/textsafe"
 	"github.com/patchline/patchline/internal/validate"
 )
@@ -21,6 +19,7 @@ type ValidateOptions struct {
 	IDs    []string
 	All    bool
 	Format string
+	JSONFlag
 }
 
 // NewCmdValidate builds `patchline validate`.
@@ -46,12 +45,24 @@ Exit status: 0 when no finding is an error, 1 when one is.`,
 		Example: `  patchline validate
   patchline validate PL-2026-0007 PL-2026-0009
   patchline validate --all --format github   # annotations on the pull request
-  patchline validate --all --format json | jq '.findings[] | select(.severity == "error")'`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.IDs = args
-			if opts.All && len(args) > 0 {
-				return usageError("give patch ids or --all, not both")
+  patchline validate --all --json | jq '.findings[] | select(.severity == "error")'`,
+		// --json is --format json, as every other command spells it.
+		PreRunE: func(cmd *cobra.Command, args []string) error {
+			if !opts.JSON {
+				return nil
 			}
+			if cmd.Flags().Changed("format") && opts.Format != "json" {
+				return usageError("--json and --format %s: pick one (--json is --format json)", opts.Format)
+			}
+			opts.Format = "json"
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ids, err := patchIDs(args, opts.All)
+			if err != nil {
+				return err
+			}
+			opts.IDs = ids
 			switch opts.Format {
 			case "text", "json", "github":
 			default:
@@ -64,8 +75,9 @@ Exit status: 0 when no finding is an error, 1 when one is.`,
 		},
 	}
 	opts.Repo.AddFlags(cmd)
-	cmd.Flags().BoolVar(&opts.All, "all", false, "validate every patch branch")
+	addAllFlag(cmd, &opts.All, "validate every patch branch")
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output: text, json, or github (workflow annotations)")
+	opts.JSONFlag.AddFlags(cmd)
 	return cmd
 }
 
@@ -120,29 +132,4 @@ func runValidate(opts *ValidateOptions) error {
 		return findings()
 	}
 	return nil
-}
-
-// selectPatches loads the patches a command was given: every patch branch
-// with all, else the named ids (a branch name works too), else the
-// checked-out patch branch's.
-func selectPatches(reg *registry.Registry, ids []string, all bool) ([]*registry.Patch, error) {
-	if all {
-		return reg.All(false)
-	}
-	if len(ids) == 0 {
-		id, err := currentID(reg)
-		if err != nil {
-			return nil, err
-		}
-		ids = []string{id}
-	}
-	patches := make([]*registry.Patch, 0, len(ids))
-	for _, id := range ids {
-		p, err := reg.Load(strings.TrimPrefix(id, reg.Config.Release.PatchBranch))
-		if err != nil {
-			return nil, err
-		}
-		patches = append(patches, p)
-	}
-	return patches, nil
 }

@@ -225,7 +225,7 @@ type Advisory struct {
 
 // Sign is [sign].
 type Sign struct {
-	Key string `toml:"key"` // cosign key reference: file, env://, KMS URI
+	Key string `toml:"key"` // cosign key reference: a file or env://VAR (no KMS)
 	// Keyless makes the workflow init writes sign with GitHub's OIDC token
 	// (cosign sign-blob: a Fulcio certificate naming the workflow, a Rekor
 	// entry) instead of a key secret; see KeylessIdentity.

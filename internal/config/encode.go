@@ -104,7 +104,7 @@ func (c *Config) Encode() []byte {
 	}
 
 	b.WriteString("\n[sign]\n")
-	comment("cosign key: a file, env://VAR or a KMS URI.")
+	comment("cosign key: a file or env://VAR (the PEM in a variable); KMS URIs and hardware tokens are not read.")
 	orExample("key", c.Sign.Key, `key = "cosign.key"`)
 	comment("keyless = true: the workflow signs with GitHub's OIDC token (cosign sign-blob, Fulcio and",
 		"Rekor) instead of a key; it needs [project] github, not key. Verify with --certificate-identity",

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/patchline/patchline/internal/jsonout"
 	"github.com/patchline/patchline/internal/stats"
 	"github.com/patchline/patchline/internal/textsafe"
 )
@@ -150,7 +151,7 @@ func (f *Fleet) WriteJSON(w io.Writer) error {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(f); err != nil {
+	if err := enc.Encode(jsonout.Lists(f)); err != nil {
 		return err
 	}
 	_, err := w.Write(textsafe.JSON(b.Bytes()))

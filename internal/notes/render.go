@@ -12,6 +12,7 @@ import (
 
 	"github.com/patchline/patchline"
 	"github.com/patchline/patchline/internal/history"
+	"github.com/patchline/patchline/internal/jsonout"
 	"github.com/patchline/patchline/internal/textsafe"
 )
 
@@ -143,7 +144,7 @@ func lines(ss []string) []string {
 
 // JSON renders the notes as indented JSON: the data the templates get.
 func (n *Notes) JSON() ([]byte, error) {
-	data, err := json.MarshalIndent(n, "", "  ")
+	data, err := json.MarshalIndent(jsonout.Lists(n), "", "  ")
 	if err != nil {
 		return nil, err
 	}

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"html"
 	"html/template"
+	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/patchline/patchline"
 )
@@ -128,9 +130,14 @@ func barChart(bars []bar, unit string, marks []float64) template.HTML {
 }
 
 // timeChart draws, per severity, the mean and 90th percentile time to
-// patch as two bars, and the SLA as a tick.
+// patch as two bars, and the SLA as a mark across both with its label in
+// a band of its own above them; an axis with tick labels runs below.
+// Value labels that the SLA mark would cross move to its right.
 func timeChart(stats []SeverityStat) template.HTML {
-	const rowH, labelW, plotW, pad = 44, 140, 360, 90
+	const (
+		rowH, labelW, plotW, pad = 58, 140, 360, 110
+		axisH                    = 30
+	)
 	most := 0.0
 	for _, s := range stats {
 		most = max(most, time.Duration(s.P90).Hours(), time.Duration(s.SLA).Hours())
@@ -138,22 +145,73 @@ func timeChart(stats []SeverityStat) template.HTML {
 	if most == 0 {
 		return template.HTML(`<p class="none">no released patches in the window</p>`)
 	}
-	x := func(d Duration) int { return int(time.Duration(d).Hours() / most * plotW) }
-	height := rowH*len(stats) + 8
+	step := tickStep(most)
+	most = max(most, step*math.Ceil(most/step)) // the axis ends on a tick
+	x := func(hours float64) int { return labelW + int(hours/most*plotW) }
+	xd := func(d Duration) int { return x(time.Duration(d).Hours()) }
+	width, plotH := labelW+plotW+pad, rowH*len(stats)
+	height := plotH + axisH
 	var s strings.Builder
 	fmt.Fprintf(&s, `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="%d" height="%d" viewBox="0 0 %d %d" aria-label="time to patch">`,
-		labelW+plotW+pad, height, labelW+plotW+pad, height)
+		width, height, width, height)
 	for i, st := range stats {
-		y := i*rowH + 4
-		fmt.Fprintf(&s, `<text x="%d" y="%d" text-anchor="end" class="label">%s</text>`, labelW-8, y+22, html.EscapeString(st.Severity))
-		fmt.Fprintf(&s, `<rect x="%d" y="%d" width="%d" height="14" class="bar mean"><title>mean %s</title></rect>`, labelW, y+4, x(st.Mean), dur(st.Mean))
-		fmt.Fprintf(&s, `<text x="%d" y="%d" class="value">mean %s</text>`, labelW+x(st.Mean)+6, y+15, dur(st.Mean))
-		fmt.Fprintf(&s, `<rect x="%d" y="%d" width="%d" height="14" class="bar p90"><title>p90 %s</title></rect>`, labelW, y+21, x(st.P90), dur(st.P90))
-		fmt.Fprintf(&s, `<text x="%d" y="%d" class="value">p90 %s</text>`, labelW+x(st.P90)+6, y+32, dur(st.P90))
+		y := i * rowH
+		slaX := -1
 		if st.SLA > 0 {
-			fmt.Fprintf(&s, `<line x1="%d" x2="%d" y1="%d" y2="%d" class="sla"><title>SLA %s</title></line>`, labelW+x(st.SLA), labelW+x(st.SLA), y, y+38, dur(st.SLA))
+			slaX = xd(st.SLA)
+			text := "SLA " + dur(st.SLA)
+			lx, anchor := slaX+4, "start"
+			if lx+textWidth(text) > width {
+				lx, anchor = slaX-4, "end"
+			}
+			fmt.Fprintf(&s, `<text x="%d" y="%d" text-anchor="%s" class="sla-label">%s</text>`, lx, y+12, anchor, html.EscapeString(text))
+			fmt.Fprintf(&s, `<line x1="%d" x2="%d" y1="%d" y2="%d" class="sla"><title>SLA %s</title></line>`, slaX, slaX, y+2, y+52, dur(st.SLA))
+		}
+		fmt.Fprintf(&s, `<text x="%d" y="%d" text-anchor="end" class="label">%s</text>`, labelW-8, y+36, html.EscapeString(st.Severity))
+		for j, b := range []struct {
+			name  string
+			class string
+			d     Duration
+		}{{"mean", "bar mean", st.Mean}, {"p90", "bar p90", st.P90}} {
+			by := y + 18 + j*17
+			fmt.Fprintf(&s, `<rect x="%d" y="%d" width="%d" height="14" class="%s"><title>%s %s</title></rect>`, labelW, by, xd(b.d)-labelW, b.class, b.name, dur(b.d))
+			text := b.name + " " + dur(b.d)
+			vx := xd(b.d) + 6
+			if slaX >= 0 && slaX >= vx-3 && slaX <= vx+textWidth(text)+3 {
+				vx = slaX + 6 // the SLA mark would cross the label: start past it
+			}
+			fmt.Fprintf(&s, `<text x="%d" y="%d" class="value">%s</text>`, vx, by+11, html.EscapeString(text))
 		}
 	}
+	// The axis: hours from reported to the signed bundle, in ticks of step.
+	fmt.Fprintf(&s, `<line x1="%d" x2="%d" y1="%d" y2="%d" class="axis"/>`, labelW, labelW+plotW, plotH+2, plotH+2)
+	for h := 0.0; h <= most+step/2; h += step {
+		tx := x(h)
+		fmt.Fprintf(&s, `<line x1="%d" x2="%d" y1="%d" y2="%d" class="axis"/>`, tx, tx, plotH+2, plotH+6)
+		label := "0"
+		if h > 0 {
+			label = Human(time.Duration(h * float64(time.Hour)))
+		}
+		fmt.Fprintf(&s, `<text x="%d" y="%d" text-anchor="middle" class="tick">%s</text>`, tx, plotH+18, html.EscapeString(label))
+	}
+	fmt.Fprintf(&s, `<text x="%d" y="%d" class="tick">from reported</text>`, labelW+plotW+14, plotH+18)
 	s.WriteString(`</svg>`)
 	return template.HTML(s.String())
+}
+
+// tickStep picks a round step, in hours, that puts at most six ticks on an
+// axis up to most hours.
+func tickStep(most float64) float64 {
+	for _, step := range []float64{1, 2, 4, 6, 12, 24, 48, 72, 168, 336, 720, 1440, 2160, 4320, 8760} {
+		if most/step <= 6 {
+			return step
+		}
+	}
+	return 8760 * math.Ceil(most/8760/6)
+}
+
+// textWidth is how wide a label in the charts' 12px font is, at most:
+// what the layout keeps free for it.
+func textWidth(s string) int {
+	return 7 * utf8.RuneCountInString(s)
 }

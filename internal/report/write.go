@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/patchline/patchline/internal/jsonout"
 	"github.com/patchline/patchline/internal/stats"
 	"github.com/patchline/patchline/internal/textsafe"
 )
@@ -174,7 +175,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
+	if err := enc.Encode(jsonout.Lists(r)); err != nil {
 		return err
 	}
 	// The same data, with no raw control character for a terminal to act on.

@@ -1,6 +1,8 @@
 package rollup
 
 import (
+	"github.com/patchline/patchline/internal/jsonout"
+
 	"encoding/json"
 	"fmt"
 	"io"
@@ -133,5 +135,5 @@ func dash(s string) string {
 func (r *Result) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return enc.Encode(jsonout.Lists(r))
 }

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/patchline/patchline/internal/jsonout"
 	"github.com/patchline/patchline/internal/textsafe"
 )
 
@@ -141,7 +142,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(out); err != nil {
+	if err := enc.Encode(jsonout.Lists(out)); err != nil {
 		return err
 	}
 	// Messages quote manifests: no raw control character, the same data.
