@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -184,11 +183,8 @@ func buildCases(h *history.History, getenv func(string) string) (*cases.Report, 
 
 func postCases(ctx context.Context, opts *CasesOptions, h *history.History, rep *cases.Report, secret []byte) error {
 	reg := h.Reg
-	main := reg.Config.Release.MainBranch
-	if branch, _, err := reg.Repo.Head(); err != nil {
+	if err := reg.Repo.RequireBranch(reg.Config.Release.MainBranch, "what --post sends is recorded on"); err != nil {
 		return err
-	} else if branch != main {
-		return &exitError{code: ExitPrecondition, err: fmt.Errorf("what --post sends is recorded on %s, and %s is checked out: run `git switch %s` first", main, branch, main)}
 	}
 	rel := reg.Config.FleetDir() + "/" + cases.PostedFile
 	file := filepath.Join(reg.Repo.Root(), filepath.FromSlash(rel))
@@ -238,7 +234,10 @@ func postCases(ctx context.Context, opts *CasesOptions, h *history.History, rep 
 		break
 	}
 	res, runErr := poster.Run(ctx, rep)
-	commitErr := commitPosted(opts, reg.Repo, rel, file, len(res.Sent))
+	commit, commitErr := cases.CommitPosted(reg.Repo, rel, len(res.Sent), reg.Repo.SignerFrom(opts.Getenv, opts.Now))
+	if commit != "" {
+		fmt.Fprintf(opts.IO.ErrOut, "committed %s (%s)\n", rel, commit[:7])
+	}
 	if opts.Format == "json" {
 		if err := writeJSON(opts.IO, res); err != nil {
 			return err
@@ -267,38 +266,4 @@ func readPosted(file string) (*cases.Posted, error) {
 		return nil, err
 	}
 	return cases.DecodePosted(data)
-}
-
-// commitPosted commits the record when this run sent something, or when
-// an earlier run wrote it and stopped before committing.
-func commitPosted(opts *CasesOptions, repo *gitrepo.Repo, rel, file string, sent int) error {
-	data, err := os.ReadFile(file)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	_, head, err := repo.Head()
-	if err != nil {
-		return err
-	}
-	committed, found, err := repo.ReadFile(head, rel)
-	if err != nil {
-		return err
-	}
-	if found && bytes.Equal(committed, data) {
-		return nil
-	}
-	author, committer, err := repo.Identity(opts.Getenv, opts.Now())
-	if err != nil {
-		return fmt.Errorf("record what was sent: %w", err)
-	}
-	msg := fmt.Sprintf("cases: record %d delivered case change(s)\n\nWritten by `patchline cases --post`; each change is sent once.\n", sent)
-	commit, err := repo.CommitFiles(map[string][]byte{rel: data}, msg, author, committer)
-	if err != nil {
-		return fmt.Errorf("record what was sent in %s: %w (the file is written; commit it by hand)", rel, err)
-	}
-	fmt.Fprintf(opts.IO.ErrOut, "committed %s (%s)\n", rel, commit.String()[:7])
-	return nil
 }

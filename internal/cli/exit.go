@@ -83,6 +83,10 @@ func ExitCode(err error) int {
 	if errors.As(err, &signInput) {
 		return ExitUsage // a file or reference given to verify that cannot be used
 	}
+	var wrongBranch *gitrepo.WrongBranchError
+	if errors.As(err, &wrongBranch) {
+		return ExitPrecondition // fleet add, cases --post: switch to the main branch first
+	}
 	var cfgErr *config.DecodeError
 	var tagErr *registry.NotReleaseTagError
 	switch {

@@ -193,22 +193,6 @@ product ([project] name) is refused.`,
 	return cmd
 }
 
-// fleetAdded is what `fleet add --json` prints.
-type fleetAdded struct {
-	Commit string       `json:"commit,omitempty"`
-	Filed  []fleetEntry `json:"filed"`
-}
-
-type fleetEntry struct {
-	File     string    `json:"file"`
-	Path     string    `json:"path"`
-	Site     string    `json:"site"`
-	Env      string    `json:"env"`
-	Release  string    `json:"release"`
-	Exported time.Time `json:"exported_at"`
-	Status   string    `json:"status"` // added, updated, unchanged
-}
-
 func runFleetAdd(opts *FleetAddOptions) error {
 	reg, err := opts.Repo.Registry()
 	if err != nil {
@@ -222,45 +206,11 @@ func runFleetAdd(opts *FleetAddOptions) error {
 		}
 		in[i] = fleet.Incoming{Name: name, Data: data}
 	}
-	root, dir := reg.Repo.Root(), reg.Config.FleetDir()
-	planned, err := fleet.Plan(root, dir, in, fleet.AddOptions{Product: reg.Config.Project.Name, Force: opts.Force})
+	out, err := fleet.File(reg.Repo, reg.Config.Release.MainBranch, reg.Config.FleetDir(), in,
+		fleet.AddOptions{Product: reg.Config.Project.Name, Force: opts.Force},
+		reg.Repo.SignerFrom(opts.Getenv, opts.Now))
 	if err != nil {
 		return err
-	}
-	// Records are kept on the main line, as rollup --accept keeps its
-	// sign-offs: checked before anything is written.
-	if branch, _, err := reg.Repo.Head(); err != nil {
-		return err
-	} else if main := reg.Config.Release.MainBranch; branch != main {
-		return &exitError{code: ExitPrecondition, err: fmt.Errorf("records are committed on %s, and %s is checked out: run `git switch %s` first", main, branch, main)}
-	}
-	files := map[string][]byte{}
-	var toCommit []fleet.Planned
-	out := fleetAdded{Filed: []fleetEntry{}}
-	for i, p := range planned {
-		e := fleetEntry{File: opts.Files[i], Path: p.Path, Site: p.Site, Env: p.Env, Release: p.Record.Release.Tag, Exported: p.Record.Exported, Status: "added"}
-		switch {
-		case p.Same:
-			e.Status = "unchanged"
-		case p.Replaces:
-			e.Status = "updated"
-		}
-		if !p.Same {
-			files[p.Path] = p.Data
-			toCommit = append(toCommit, p)
-		}
-		out.Filed = append(out.Filed, e)
-	}
-	if len(files) > 0 {
-		author, committer, err := reg.Repo.Identity(opts.Getenv, opts.Now())
-		if err != nil {
-			return err
-		}
-		commit, err := reg.Repo.CommitFiles(files, fleet.CommitMessage(toCommit), author, committer)
-		if err != nil {
-			return err
-		}
-		out.Commit = commit.String()
 	}
 	if opts.JSON {
 		return writeJSON(opts.IO, out)
