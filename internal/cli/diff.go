@@ -1,18 +1,12 @@
 package cli
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"os"
-	"path"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/patchline/patchline/internal/gitrepo"
-	"github.com/patchline/patchline/internal/patchdiff"
 	"github.com/patchline/patchline/internal/registry"
 )
 
@@ -92,34 +86,6 @@ func patchOnBranch(reg *registry.Registry, id, why string) (*registry.Patch, err
 	return p, nil
 }
 
-// DiffStat counts what a diff changes.
-type DiffStat struct {
-	Files   int `json:"files"`
-	Added   int `json:"added"`
-	Removed int `json:"removed"`
-}
-
-func diffStat(changes []patchdiff.Change, diff []byte) DiffStat {
-	st := DiffStat{Files: len(changes)}
-	// Only lines inside hunks count: a removed line "-- x" reads "--- x",
-	// like a file header.
-	inHunk := false
-	for _, l := range bytes.Split(diff, []byte("\n")) {
-		switch {
-		case bytes.HasPrefix(l, []byte("diff --git ")):
-			inHunk = false
-		case bytes.HasPrefix(l, []byte("@@ ")):
-			inHunk = true
-		case !inHunk:
-		case bytes.HasPrefix(l, []byte("+")):
-			st.Added++
-		case bytes.HasPrefix(l, []byte("-")):
-			st.Removed++
-		}
-	}
-	return st
-}
-
 func runDiff(opts *DiffOptions) error {
 	reg, err := opts.Repo.Registry()
 	if err != nil {
@@ -129,66 +95,32 @@ func runDiff(opts *DiffOptions) error {
 	if err != nil {
 		return err
 	}
-	id := p.ID
 	if p.Manifest == nil {
 		return usageError("%s", p.Problems[0].String())
 	}
-	tags, err := reg.LoadTags()
+	rec, err := reg.Record(p, registry.RecordOptions{DryRun: opts.Stdout})
 	if err != nil {
+		var notOut *registry.NotCheckedOutError
+		if errors.As(err, &notOut) {
+			return fmt.Errorf("%w, or print the diff with --stdout", err)
+		}
 		return err
 	}
-	tag, err := tags.ReleaseTag(p.Manifest.Base)
-	if err != nil {
-		return usageError("%s: base: %w", p.ManifestPath, err)
-	}
-	changes, err := reg.Repo.Changes(tag.Commit, p.Branch.Commit, func(name string) bool {
-		return name == registry.Dir || strings.HasPrefix(name, registry.Dir+"/")
-	})
-	if err != nil {
-		return err
-	}
-	if len(changes) == 0 {
-		return &exitError{code: ExitFindings, err: fmt.Errorf("nothing to record: %s changes nothing outside %s/ since %s; commit the fix first", p.Branch.Name, registry.Dir, p.Manifest.Base)}
-	}
-	var buf bytes.Buffer
-	if err := patchdiff.Write(&buf, changes); err != nil {
-		return err
-	}
-	st := diffStat(changes, buf.Bytes())
-	file := path.Join(registry.PatchDir(id), registry.DiffName)
 	if opts.Stdout {
-		_, err := opts.IO.Out.Write(buf.Bytes())
+		_, err := opts.IO.Out.Write(rec.Diff)
 		return err
-	}
-	root := reg.Repo.Root()
-	head, _, _ := reg.Repo.Head()
-	if root == "" || head != p.Branch.Name {
-		return usageError("check out %s first (git switch %s), or print the diff with --stdout", p.Branch.Name, p.Branch.Name)
-	}
-	full := filepath.Join(root, filepath.FromSlash(file))
-	old, err := os.ReadFile(full)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	unchanged := err == nil && bytes.Equal(old, buf.Bytes())
-	if !unchanged {
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return err
-		}
-		if err := gitrepo.WriteFileAtomic(full, buf.Bytes(), 0o644); err != nil {
-			return err
-		}
 	}
 	if opts.JSON {
-		return writeJSON(opts.IO, map[string]any{"id": id, "file": file, "base": p.Manifest.Base, "commit": p.Branch.Commit.String(), "changed": !unchanged, "stat": st})
+		return writeJSON(opts.IO, map[string]any{"id": p.ID, "file": rec.File, "base": p.Manifest.Base, "commit": p.Branch.Commit.String(), "changed": rec.Changed, "stat": rec.Stat})
 	}
-	state := "wrote"
-	if unchanged {
-		state = "unchanged"
+	state := "unchanged"
+	if rec.Changed {
+		state = "wrote"
 	}
-	fmt.Fprintf(opts.IO.Out, "%s %s: %d files, +%d -%d (%s..%s at %s)\n", state, file, st.Files, st.Added, st.Removed, p.Manifest.Base, p.Branch.Name, p.Branch.Commit.String()[:7])
-	if !unchanged {
-		fmt.Fprintf(opts.IO.ErrOut, "next: git add %s && git commit -m \"%s: record patch.diff\"\n", file, id)
+	st := rec.Stat
+	fmt.Fprintf(opts.IO.Out, "%s %s: %d files, +%d -%d (%s..%s at %s)\n", state, rec.File, st.Files, st.Added, st.Removed, p.Manifest.Base, p.Branch.Name, p.Branch.Commit.String()[:7])
+	if rec.Changed {
+		fmt.Fprintf(opts.IO.ErrOut, "next: git add %s && git commit -m \"%s: record patch.diff\"\n", rec.File, p.ID)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/patchline/patchline/internal/advisory"
 	"github.com/patchline/patchline/internal/artifact"
+	"github.com/patchline/patchline/internal/backport"
 	"github.com/patchline/patchline/internal/bundle"
 	"github.com/patchline/patchline/internal/config"
 	"github.com/patchline/patchline/internal/delta"
@@ -78,10 +79,18 @@ func ExitCode(err error) int {
 		return ExitFindings // --merged before the merge; gate with no pull request open
 	case errors.Is(err, review.ErrBadInput):
 		return ExitUsage
+	case errors.Is(err, registry.ErrNothingToRecord):
+		return ExitFindings // diff before the fix is committed
 	}
 	var signInput *sign.InputError
 	if errors.As(err, &signInput) {
 		return ExitUsage // a file or reference given to verify that cannot be used
+	}
+	var newInput *registry.InputError
+	var backportInput *backport.InputError
+	var backportExists *backport.BranchExistsError
+	if errors.As(err, &newInput) || errors.As(err, &backportInput) || errors.As(err, &backportExists) {
+		return ExitUsage // new: a value the manifest refuses, an unknown module; --from: no backport to make, or one under way
 	}
 	var wrongBranch *gitrepo.WrongBranchError
 	if errors.As(err, &wrongBranch) {
@@ -89,8 +98,9 @@ func ExitCode(err error) int {
 	}
 	var cfgErr *config.DecodeError
 	var tagErr *registry.NotReleaseTagError
+	var notOut *registry.NotCheckedOutError
 	switch {
-	case errors.As(err, &cfgErr), errors.As(err, &tagErr),
+	case errors.As(err, &cfgErr), errors.As(err, &tagErr), errors.As(err, &notOut),
 		errors.Is(err, config.ErrNotFound),
 		errors.Is(err, config.ErrUnsupportedLine),
 		errors.Is(err, gitrepo.ErrNotRepository),

@@ -5,20 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/patchline/patchline/internal/backport"
 	"github.com/patchline/patchline/internal/gitrepo"
-	"github.com/patchline/patchline/internal/history"
 	"github.com/patchline/patchline/internal/jsonout"
-	"github.com/patchline/patchline/internal/manifest"
-	"github.com/patchline/patchline/internal/manifest/stricttoml"
 	"github.com/patchline/patchline/internal/registry"
-	"github.com/patchline/patchline/internal/rollup"
 )
 
 // NewOptions are the flags of `patchline new`.
@@ -120,121 +114,40 @@ func runNew(opts *NewOptions) error {
 	if err != nil {
 		return err
 	}
-	tag, err := tags.ReleaseTag(opts.Base)
+	base, err := tags.ReleaseTag(opts.Base)
 	if err != nil {
 		return err
 	}
 	if opts.From != "" {
-		return runBackport(opts, reg, tag)
+		return runBackport(opts, reg, base)
 	}
-	for _, also := range opts.Also {
-		if _, err := tags.ReleaseTag(also); err != nil {
-			return usageError("--also: %w", err)
-		}
-	}
-	modules, err := defaultModules(opts.Modules, reg.Config.Modules)
-	if err != nil {
-		return err
-	}
-	if len(opts.Modules) == 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "module %s: the only one under [modules] in .patchline.toml\n", modules[0])
-	}
-	now := opts.Now().UTC()
-	reported := now.Truncate(time.Second)
+	var reported time.Time
 	if opts.Reported != "" {
 		if reported, err = time.Parse(time.RFC3339, opts.Reported); err != nil {
 			return usageError("--reported %q: want an RFC 3339 time such as 2026-03-01T09:30:00Z", opts.Reported)
 		}
 	}
-	// The id's year is the year the patch is made, not the year of the
-	// report: a case filed years ago and fixed today gets this year's id.
-	id, err := reg.NextID(now.Year())
-	if err != nil {
-		return err
-	}
-	m := &manifest.Manifest{
-		Schema: 1, ID: id, Title: opts.Title, Base: opts.Base, Also: opts.Also,
-		Kind: opts.Kind, Severity: opts.Severity, Urgency: opts.Urgency,
-		Modules: modules, Cases: opts.Cases, CVEs: opts.CVEs, Reported: reported,
+	c, err := reg.Create(registry.NewPatch{
+		Base: base, Title: opts.Title, Kind: opts.Kind, Severity: opts.Severity, Urgency: opts.Urgency,
+		Modules: opts.Modules, Cases: opts.Cases, CVEs: opts.CVEs, Also: opts.Also,
 		Summary: opts.Summary, Justification: opts.Justification, Risk: opts.Risk, Rollback: opts.Rollback,
-	}
-	if m.Summary == "" {
-		m.Summary = m.Title
-	}
-	if m.Rollback == "" {
-		m.Rollback = fmt.Sprintf("patchline rollback %s restores the previous files byte for byte", id)
-	}
-	data := m.Encode()
-	file := path.Join(registry.PatchDir(id), registry.ManifestName)
-	// Decode what we are about to commit: a bad flag value is refused here,
-	// with the manifest's own message, rather than committed.
-	if _, problems := manifest.Decode(file, data); len(problems) > 0 {
-		p := problems[0]
-		msg := p.Message
-		if p.Hint != "" {
-			msg += " (" + p.Hint + ")"
-		}
-		return usageError("%s", msg)
-	}
-	for _, mod := range m.Modules {
-		if _, ok := reg.Config.Modules[mod]; !ok {
-			return usageError("--module %q: %s", mod, unknownModule(mod, reg.Config.Modules))
-		}
-	}
-	branch := reg.Config.PatchBranchFor(id)
-	author, committer, err := reg.Repo.Identity(opts.Getenv, opts.Now())
+		Reported: reported,
+		Now:      opts.Now(),
+		Identity: reg.Repo.SignerFrom(opts.Getenv, opts.Now),
+	})
 	if err != nil {
 		return err
 	}
-	if err := reg.Repo.CheckoutNewBranch(branch, tag.Commit); err != nil {
-		return err
-	}
-	commit, err := reg.Repo.CommitFiles(map[string][]byte{file: data}, fmt.Sprintf("%s: open patch: %s\n\nPatch-Id: %s\n", id, m.Title, id), author, committer)
-	if err != nil {
-		return err
+	if c.DefaultModule != "" {
+		fmt.Fprintf(opts.IO.ErrOut, "module %s: the only one under [modules] in .patchline.toml\n", c.DefaultModule)
 	}
 	if opts.JSON {
-		return writeJSON(opts.IO, map[string]any{"id": id, "branch": branch, "base": opts.Base, "base_commit": tag.Commit.String(), "commit": commit.String(), "manifest": file})
+		return writeJSON(opts.IO, map[string]any{"id": c.ID, "branch": c.Branch, "base": c.Base.Name, "base_commit": c.Base.Commit.String(), "commit": c.Commit.String(), "manifest": c.Manifest})
 	}
-	fmt.Fprintln(opts.IO.Out, id)
-	fmt.Fprintf(opts.IO.ErrOut, "created %s at %s (%s) and committed %s\n", branch, opts.Base, tag.Commit.String()[:7], file)
-	fmt.Fprintf(opts.IO.ErrOut, "next: commit the fix on %s, then run `patchline diff` and `patchline validate`\n", branch)
+	fmt.Fprintln(opts.IO.Out, c.ID)
+	fmt.Fprintf(opts.IO.ErrOut, "created %s at %s (%s) and committed %s\n", c.Branch, c.Base.Name, c.Base.Commit.String()[:7], c.Manifest)
+	fmt.Fprintf(opts.IO.ErrOut, "next: commit the fix on %s, then run `patchline diff` and `patchline validate`\n", c.Branch)
 	return nil
-}
-
-// defaultModules is --module, or, when it is not given, the config's only
-// module; with several to choose from the user must name them.
-func defaultModules(given []string, declared map[string][]string) ([]string, error) {
-	if len(given) > 0 {
-		return given, nil
-	}
-	known := make([]string, 0, len(declared))
-	for k := range declared {
-		known = append(known, k)
-	}
-	sort.Strings(known)
-	switch len(known) {
-	case 0:
-		return nil, usageError("no modules under [modules] in .patchline.toml: declare one (name = [\"path/glob/**\"]), then give --module")
-	case 1:
-		return known, nil
-	}
-	return nil, usageError("give --module, one of: %s", strings.Join(known, ", "))
-}
-
-// unknownModule says what the modules of the config are, and which one a
-// misspelt name most likely meant.
-func unknownModule(name string, modules map[string][]string) string {
-	known := make([]string, 0, len(modules))
-	for k := range modules {
-		known = append(known, k)
-	}
-	sort.Strings(known)
-	msg := fmt.Sprintf("not declared under [modules] in .patchline.toml (known: %s)", strings.Join(known, ", "))
-	if near := stricttoml.Suggest(name, known, nil); near != "" {
-		msg += fmt.Sprintf("; did you mean %q?", near)
-	}
-	return msg
 }
 
 func writeJSON(io *IOStreams, v any) error {
@@ -243,73 +156,47 @@ func writeJSON(io *IOStreams, v any) error {
 	return enc.Encode(jsonout.Lists(v))
 }
 
-// runBackport starts the backport of an existing patch to the line of tag:
-// branch patch/<ID>@<line> at the tag, the original's manifest based on
-// the tag, and its fix when it applies (package backport). When it does
-// not, the branch is left for a human to adapt, and the exit status is 5.
+// runBackport starts the backport of an existing patch to the line of
+// --base (package backport). When its fix does not apply, the branch is
+// left for a human to adapt, and the exit status is 5.
 func runBackport(opts *NewOptions, reg *registry.Registry, tag gitrepo.Tag) error {
 	orig, err := reg.Load(opts.From)
 	if err != nil {
 		return err
 	}
-	// A backport to a release that already has the fix (merged forward,
-	// cherry-picked, fixed the same way) is nothing to do.
-	if orig.Manifest != nil {
-		if own, _ := reg.Config.LineOf(orig.Manifest.Base); own != "" {
-			if line, _ := reg.Config.LineOf(tag.Name); line != own {
-				h, err := history.New(reg)
-				if err != nil {
-					return err
-				}
-				v, err := rollup.ProvePatch(h, orig, tag)
-				if err != nil {
-					return err
-				}
-				if v.In() {
-					if opts.JSON {
-						return writeJSON(opts.IO, map[string]any{"id": orig.ID, "base": tag.Name, "already_in": true, "status": v.Status, "evidence": v.Evidence})
-					}
-					fmt.Fprintf(opts.IO.Out, "%s is already in %s (%s): nothing to backport\n", orig.ID, tag.Name, v.Evidence)
-					return nil
-				}
-			}
+	res, err := backport.Run(reg, orig, tag, reg.Repo.SignerFrom(opts.Getenv, opts.Now))
+	var in *backport.InputError
+	switch {
+	case errors.As(err, &in) && errors.Is(in.Err, backport.ErrSameLine):
+		return usageError("--from: %w", in.Err)
+	case errors.As(err, &in):
+		return usageError("--from %s: %w", opts.From, in.Err)
+	case err != nil:
+		return err
+	}
+	if v := res.Already; v != nil {
+		if opts.JSON {
+			return writeJSON(opts.IO, map[string]any{"id": orig.ID, "base": tag.Name, "already_in": true, "status": v.Status, "evidence": v.Evidence})
 		}
+		fmt.Fprintf(opts.IO.Out, "%s is already in %s (%s): nothing to backport\n", orig.ID, tag.Name, v.Evidence)
+		return nil
 	}
-	plan, err := backport.Prepare(reg, orig, tag)
-	if errors.Is(err, backport.ErrSameLine) || (err == nil && orig.Manifest == nil) {
-		return usageError("--from: %w", err)
-	}
-	if err != nil {
-		return usageError("--from %s: %w", opts.From, err)
-	}
-	if _, ok, err := reg.Repo.Branch(plan.Branch); err != nil {
-		return err
-	} else if ok {
-		return usageError("branch %s already exists: the backport of %s to %s is under way", plan.Branch, plan.ID, plan.Line)
-	}
-	author, committer, err := reg.Repo.Identity(opts.Getenv, opts.Now())
-	if err != nil {
-		return err
-	}
-	commit, err := backport.Start(reg.Repo, plan, author, committer)
-	if err != nil {
-		return err
-	}
+	plan := res.Plan
 	if opts.JSON {
-		res := map[string]any{"id": plan.ID, "branch": plan.Branch, "base": tag.Name, "base_commit": tag.Commit.String(), "commit": commit.String(), "applied": plan.Diff != nil}
-		if plan.Diff != nil {
-			res["diff"] = plan.DiffName
+		out := map[string]any{"id": plan.ID, "branch": plan.Branch, "base": tag.Name, "base_commit": tag.Commit.String(), "commit": res.Commit.String(), "applied": res.Applied()}
+		if res.Applied() {
+			out["diff"] = plan.DiffName
 		} else {
-			res["conflict"] = plan.Conflict.Error()
+			out["conflict"] = plan.Conflict.Error()
 		}
-		if err := writeJSON(opts.IO, res); err != nil {
+		if err := writeJSON(opts.IO, out); err != nil {
 			return err
 		}
 	} else {
 		fmt.Fprintln(opts.IO.Out, plan.ID)
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "created %s at %s (%s)\n", plan.Branch, tag.Name, tag.Commit.String()[:7])
-	if plan.Diff != nil {
+	if res.Applied() {
 		fmt.Fprintf(opts.IO.ErrOut, "applied %s of %s and committed it with the manifest\nnext: `patchline validate`, then push %s\n", plan.DiffName, plan.ID, plan.Branch)
 		return nil
 	}
