@@ -151,7 +151,7 @@ type segment struct{ start, end, shift int64 }
 type shiftMap []segment
 
 func newShiftMap(entries []entry) shiftMap {
-	var m shiftMap
+	m := make(shiftMap, 0, len(entries))
 	var oldPos, newPos int64
 	for _, e := range entries {
 		oldPos += e.seek
