@@ -151,7 +151,13 @@ type segment struct{ start, end, shift int64 }
 type shiftMap []segment
 
 func newShiftMap(entries []entry) shiftMap {
-	m := make(shiftMap, 0, len(entries))
+	n := 0
+	for _, e := range entries {
+		if e.diff > 0 {
+			n++
+		}
+	}
+	m := make(shiftMap, 0, n)
 	var oldPos, newPos int64
 	for _, e := range entries {
 		oldPos += e.seek
