@@ -3,8 +3,6 @@ package backport
 import (
 	"fmt"
 
-	"github.com/go-git/go-git/v5/plumbing/object"
-
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/history"
 	"github.com/patchline/patchline/internal/registry"
@@ -48,7 +46,7 @@ func (r *Result) Applied() bool { return r.Plan != nil && r.Plan.Diff != nil }
 // (merged forward, cherry-picked, fixed the same way), else the branch
 // patch/<ID>@<line> cut at base with the manifest and, when it applies,
 // the fix (Prepare, Start). identity is asked only when a commit is made.
-func Run(reg *registry.Registry, orig *registry.Patch, base gitrepo.Tag, identity func() (author, committer *object.Signature, err error)) (*Result, error) {
+func Run(reg *registry.Registry, orig *registry.Patch, base gitrepo.Tag, identity gitrepo.Signer) (*Result, error) {
 	if v, err := already(reg, orig, base); err != nil {
 		return nil, err
 	} else if v != nil {

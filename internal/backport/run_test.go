@@ -78,7 +78,7 @@ func newProduct(t *testing.T) *product {
 			Base: p.tag(t, "v2026.3.0"), Title: fix.title,
 			Kind: "fix", Severity: "moderate", Urgency: "scheduled", Risk: "low",
 			Now:      time.Date(2026, 7, 5, 10, 0, 0, 0, time.UTC),
-			Identity: p.identity,
+			Identity: p.repo.Signer(),
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -97,11 +97,6 @@ func (p *product) tag(t *testing.T, name string) gitrepo.Tag {
 		t.Fatal(err)
 	}
 	return tag
-}
-
-func (p *product) identity() (*object.Signature, *object.Signature, error) {
-	s := p.repo.Sig()
-	return s, s, nil
 }
 
 func (p *product) load(t *testing.T, id string) *registry.Patch {
@@ -156,7 +151,7 @@ func TestRunApplies(t *testing.T) {
 	t.Parallel()
 	p := newProduct(t)
 	base := p.tag(t, "v2026.2.0")
-	res, err := backport.Run(p.reg, p.load(t, "PL-2026-0001"), base, p.identity)
+	res, err := backport.Run(p.reg, p.load(t, "PL-2026-0001"), base, p.repo.Signer())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +180,7 @@ func TestRunApplies(t *testing.T) {
 	}
 
 	p.repo.Switch("main")
-	_, err = backport.Run(p.reg, p.load(t, "PL-2026-0001"), base, p.identity)
+	_, err = backport.Run(p.reg, p.load(t, "PL-2026-0001"), base, p.repo.Signer())
 	var exists *backport.BranchExistsError
 	if !errors.As(err, &exists) {
 		t.Fatalf("got %v, want a *BranchExistsError", err)
@@ -204,7 +199,7 @@ func TestRunConflict(t *testing.T) {
 	t.Parallel()
 	p := newProduct(t)
 	base := p.tag(t, "v2026.2.0")
-	res, err := backport.Run(p.reg, p.load(t, "PL-2026-0002"), base, p.identity)
+	res, err := backport.Run(p.reg, p.load(t, "PL-2026-0002"), base, p.repo.Signer())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +219,7 @@ func TestRunConflict(t *testing.T) {
 func TestRunRefuses(t *testing.T) {
 	t.Parallel()
 	p := newProduct(t)
-	res, err := backport.Run(p.reg, p.load(t, "PL-2026-0001"), p.tag(t, "v2026.3.0"), p.identity)
+	res, err := backport.Run(p.reg, p.load(t, "PL-2026-0001"), p.tag(t, "v2026.3.0"), p.repo.Signer())
 	var in *backport.InputError
 	if !errors.As(err, &in) || !errors.Is(err, backport.ErrSameLine) {
 		t.Fatalf("got %+v, %v; want an *InputError around ErrSameLine", res, err)

@@ -18,7 +18,7 @@ func TestCommitPosted(t *testing.T) {
 	t.Parallel()
 	r := repotest.New(t)
 	r.Commit("start", map[string]string{"README.md": "product\n"})
-	signer := func() (*object.Signature, *object.Signature, error) { s := r.Sig(); return s, s, nil }
+	signer := r.Signer()
 	noSigner := func() (*object.Signature, *object.Signature, error) { return nil, nil, errors.New("no identity") }
 	rel := "fleet/" + PostedFile
 

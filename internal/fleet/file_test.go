@@ -20,7 +20,7 @@ func TestFile(t *testing.T) {
 	t.Parallel()
 	r := repotest.New(t)
 	r.Commit("start", map[string]string{"README.md": "product\n"})
-	signer := func() (*object.Signature, *object.Signature, error) { s := r.Sig(); return s, s, nil }
+	signer := r.Signer()
 	enc := func(site, env, rel string) []byte {
 		data, err := record(site, env, rel, nil).Encode()
 		if err != nil {

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing/object"
-
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/manifest"
 	"github.com/patchline/patchline/internal/manifest/stricttoml"
@@ -49,7 +47,7 @@ type NewPatch struct {
 	Now time.Time
 	// Identity gives the commit's author and committer; it is asked only
 	// once the patch is known to be good, so a bad flag is told first.
-	Identity func() (author, committer *object.Signature, err error)
+	Identity gitrepo.Signer
 }
 
 // Created is a patch as Create left it: its branch checked out, with one

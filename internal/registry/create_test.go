@@ -45,11 +45,8 @@ func newPatch(r *repotest.Repo, base gitrepo.Tag) registry.NewPatch {
 	return registry.NewPatch{
 		Base: base, Title: "CSV importer drops quoted commas",
 		Kind: "fix", Severity: "moderate", Urgency: "scheduled", Risk: "medium",
-		Now: time.Date(2027, 3, 1, 12, 30, 15, 500, time.UTC),
-		Identity: func() (*object.Signature, *object.Signature, error) {
-			s := r.Sig()
-			return s, s, nil
-		},
+		Now:      time.Date(2027, 3, 1, 12, 30, 15, 500, time.UTC),
+		Identity: r.Signer(),
 	}
 }
 

@@ -39,6 +39,14 @@ func (r *Repo) Sig() *object.Signature {
 	return &object.Signature{Name: "Test Developer", Email: "dev@example.com", When: r.when}
 }
 
+// Signer is a gitrepo.Signer whose author and committer are Sig's.
+func (r *Repo) Signer() gitrepo.Signer {
+	return func() (*object.Signature, *object.Signature, error) {
+		s := r.Sig()
+		return s, s, nil
+	}
+}
+
 // Write writes files (path -> contents) into the work tree.
 func (r *Repo) Write(files map[string]string) *Repo {
 	r.t.Helper()
