@@ -114,7 +114,7 @@ func TestVerifyKeylessFile(t *testing.T) {
 	flags := VerifyFlags{Keyless: KeylessFlags{Identity: keylessID, Issuer: keylessIss, TrustedRoot: filepath.Join(dir, keylessRoot)}}
 	noenv := func(string) string { return "" }
 
-	check := emptyTempDir(t)
+	check := signtest.EmptyTempDir(t)
 	v, err := verifyBundleFile(path, flags, noenv)
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +131,7 @@ func TestVerifyKeylessFile(t *testing.T) {
 	v.Close()
 	check()
 
-	check = emptyTempDir(t)
+	check = signtest.EmptyTempDir(t)
 	wrong := flags
 	wrong.Keyless.Identity = "https://github.com/evil/inventory/.github/workflows/x.yml@refs/heads/main"
 	_, err = verifyBundleFile(path, wrong, noenv)

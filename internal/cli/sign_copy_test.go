@@ -9,25 +9,8 @@ import (
 	"testing"
 
 	"github.com/patchline/patchline/internal/sign"
+	"github.com/patchline/patchline/internal/sign/signtest"
 )
-
-// emptyTempDir points $TMPDIR, where the private copies go, at a new
-// directory and returns a check that nothing was left in it.
-func emptyTempDir(t *testing.T) func() {
-	t.Helper()
-	tmp := t.TempDir()
-	t.Setenv("TMPDIR", tmp)
-	return func() {
-		t.Helper()
-		left, err := os.ReadDir(tmp)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range left {
-			t.Errorf("left in $TMPDIR: %s", e.Name())
-		}
-	}
-}
 
 // TestVerifyBundleFileOnePass: a file signed with either kind of key
 // verifies from the copy hashed as it was made, with both signature files,
@@ -63,7 +46,7 @@ func TestVerifyBundleFileOnePass(t *testing.T) {
 			}
 			getenv := func(string) string { return "" }
 
-			check := emptyTempDir(t)
+			check := signtest.EmptyTempDir(t)
 			v, err := verifyBundleFile(path, VerifyFlags{Key: pub}, getenv)
 			if err != nil {
 				t.Fatal(err)

@@ -12,25 +12,8 @@ import (
 	"testing"
 
 	"github.com/patchline/patchline/internal/bundle"
+	"github.com/patchline/patchline/internal/sign/signtest"
 )
-
-// emptyTempDir points $TMPDIR, where the private copies go, at a new
-// directory and returns a check that nothing was left in it.
-func emptyTempDir(t *testing.T) func() {
-	t.Helper()
-	tmp := t.TempDir()
-	t.Setenv("TMPDIR", tmp)
-	return func() {
-		t.Helper()
-		left, err := os.ReadDir(tmp)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range left {
-			t.Errorf("left in $TMPDIR: %s", e.Name())
-		}
-	}
-}
 
 func fmtErr(err error) string {
 	if err == nil {
@@ -55,7 +38,7 @@ func TestPrivateCopyCap(t *testing.T) {
 	}
 
 	t.Run("within the cap", func(t *testing.T) {
-		check := emptyTempDir(t)
+		check := signtest.EmptyTempDir(t)
 		v, err := privateCopy(path, int64(len(data)), kp.Public.NewMessageVerifier())
 		if err != nil {
 			t.Fatal(err)
@@ -72,7 +55,7 @@ func TestPrivateCopyCap(t *testing.T) {
 	})
 
 	t.Run("over the cap", func(t *testing.T) {
-		check := emptyTempDir(t)
+		check := signtest.EmptyTempDir(t)
 		_, err := privateCopy(path, int64(len(data))-1, kp.Public.NewMessageVerifier())
 		var in *InputError
 		if !errors.As(err, &in) || !strings.Contains(fmtErr(err), "larger than the 998 bytes") {
@@ -87,7 +70,7 @@ func TestPrivateCopyCap(t *testing.T) {
 		if runtime.GOOS != "linux" {
 			t.Skip("needs /proc")
 		}
-		check := emptyTempDir(t)
+		check := signtest.EmptyTempDir(t)
 		_, err := privateCopy("/proc/self/status", 100, kp.Public.NewMessageVerifier())
 		var in *InputError
 		if errors.As(err, &in) || !errors.Is(err, bundle.ErrCorrupt) {
@@ -221,7 +204,7 @@ func TestVerifyFilePolicy(t *testing.T) {
 				files[k] = v
 			}
 			dir := write(t, files)
-			check := emptyTempDir(t)
+			check := signtest.EmptyTempDir(t)
 			v, err := VerifyFile(filepath.Join(dir, "app.plb"), tc.policy(dir))
 			if tc.want == nil && !tc.input {
 				if err != nil {
