@@ -163,15 +163,8 @@ func readELF(b []byte) (execInfo, bool) {
 		case s.Name == ".typelink" && s.Type == elf.SHT_PROGBITS:
 			info.typelinks = widen(span{}, s.Offset, s.Size, len(b))
 		case s.Type == elf.SHT_PROGBITS && s.Flags&elf.SHF_EXECINSTR != 0 && s.Size > 0:
-			if s.Offset > uint64(len(b)) || s.Size > uint64(len(b))-s.Offset {
+			if !info.addCode(f.Machine == elf.EM_X86_64, f.Machine == elf.EM_AARCH64, s.Offset, s.Size, len(b)) {
 				return execInfo{}, false
-			}
-			sp := span{int64(s.Offset), int64(s.Offset + s.Size)}
-			switch f.Machine {
-			case elf.EM_X86_64:
-				info.x86 = append(info.x86, sp)
-			case elf.EM_AARCH64:
-				info.arm = append(info.arm, sp)
 			}
 			if s.Name == ".text" {
 				textAddr = s.Addr
@@ -210,15 +203,8 @@ func readMachO(b []byte) (execInfo, bool) {
 		case s.Name == "__typelink":
 			info.typelinks = widen(span{}, uint64(s.Offset), s.Size, len(b))
 		case s.Flags&pureInstructions != 0 && s.Size > 0:
-			if uint64(s.Offset) > uint64(len(b)) || s.Size > uint64(len(b))-uint64(s.Offset) {
+			if !info.addCode(f.Cpu == macho.CpuAmd64, f.Cpu == macho.CpuArm64, uint64(s.Offset), s.Size, len(b)) {
 				return execInfo{}, false
-			}
-			sp := span{int64(s.Offset), int64(uint64(s.Offset) + s.Size)}
-			switch f.Cpu {
-			case macho.CpuAmd64:
-				info.x86 = append(info.x86, sp)
-			case macho.CpuArm64:
-				info.arm = append(info.arm, sp)
 			}
 			if s.Name == "__text" {
 				textAddr = s.Addr
@@ -229,6 +215,23 @@ func readMachO(b []byte) (execInfo, bool) {
 		info.pcln = readPclntab(b, info.base, int64(s.Offset), int64(uint64(s.Offset)+s.Size), textAddr)
 	}
 	return info, true
+}
+
+// addCode records size bytes of machine code at file offset off, as x86-64
+// or arm64 code (neither: another machine, nothing to predict); false when
+// they do not lie in the file of n bytes.
+func (info *execInfo) addCode(x86, arm bool, off, size uint64, n int) bool {
+	if off > uint64(n) || size > uint64(n)-off {
+		return false
+	}
+	sp := span{int64(off), int64(off + size)}
+	switch {
+	case x86:
+		info.x86 = append(info.x86, sp)
+	case arm:
+		info.arm = append(info.arm, sp)
+	}
+	return true
 }
 
 // widen returns sp grown to cover size bytes at off, if they are in the file.
