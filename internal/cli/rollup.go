@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -200,10 +199,7 @@ func runAccept(opts *RollupOptions, h *history.History) error {
 		At: committer.When.UTC().Truncate(time.Second), Reason: strings.TrimSpace(opts.Reason)}
 	commit, err := rollup.Accept(h.Reg, a, author, committer)
 	if err != nil {
-		if errors.Is(err, rollup.ErrNotOnMain) {
-			return &exitError{code: ExitPrecondition, err: err}
-		}
-		return err
+		return err // on another branch: a WrongBranchError, exit 4
 	}
 	if opts.JSON {
 		return writeJSON(opts.IO, a)

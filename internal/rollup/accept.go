@@ -97,12 +97,12 @@ func Accept(reg *registry.Registry, a Acceptance, author, committer *object.Sign
 	if err := a.check(); err != nil {
 		return gitrepo.Hash{}, err
 	}
-	branch, _, err := reg.Repo.Head()
-	if err != nil {
+	if err := reg.Repo.RequireBranch(reg.Config.Release.MainBranch, "records are committed on"); err != nil {
+		var wrong *gitrepo.WrongBranchError
+		if errors.As(err, &wrong) {
+			err = fmt.Errorf("%w: %w", ErrNotOnMain, err)
+		}
 		return gitrepo.Hash{}, err
-	}
-	if main := reg.Config.Release.MainBranch; branch != main {
-		return gitrepo.Hash{}, fmt.Errorf("%w: records are committed on %s, and %s is checked out: run `git switch %s` first", ErrNotOnMain, main, branch, main)
 	}
 	all, err := LoadAccepted(reg)
 	if err != nil {

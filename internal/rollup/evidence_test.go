@@ -1,6 +1,7 @@
 package rollup
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -131,5 +132,29 @@ func TestDecodeAccepted(t *testing.T) {
 		if _, err := DecodeAccepted([]byte(doc)); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+// TestAcceptOnlyOnMain: a sign-off is committed on the main branch; with
+// another branch checked out Accept writes nothing and says which.
+func TestAcceptOnlyOnMain(t *testing.T) {
+	t.Parallel()
+	r := repotest.New(t)
+	r.Commit("start", map[string]string{"README.md": "app\n"})
+	r.SwitchNew("release-1.1", r.Commit("more", map[string]string{"README.md": "app, more\n"}))
+	cfg, err := config.Decode(".patchline.toml", []byte("[project]\nname = \"app\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := &registry.Registry{Repo: r.Repo, Config: cfg}
+	a := Acceptance{ID: "PL-2026-0001", To: "v1.1.0", By: "Rita <rita@example.com>", At: time.Date(2026, 4, 2, 0, 0, 0, 0, time.UTC), Reason: "checked by hand"}
+	s := r.Sig()
+	_, err = Accept(reg, a, s, s)
+	var wrong *gitrepo.WrongBranchError
+	if !errors.Is(err, ErrNotOnMain) || !errors.As(err, &wrong) || wrong.Have != "release-1.1" {
+		t.Fatalf("Accept on release-1.1: %v, want ErrNotOnMain and a WrongBranchError", err)
+	}
+	if want := "not on the main branch: records are committed on main, and release-1.1 is checked out: run `git switch main` first"; err.Error() != want {
+		t.Errorf("message %q, want %q", err, want)
 	}
 }
