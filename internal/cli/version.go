@@ -51,10 +51,7 @@ func Version(ldflags string, info *debug.BuildInfo) string {
 
 // BuildVersion is Version for the running binary.
 func BuildVersion(ldflags string) string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		info = nil
-	}
+	info, _ := debug.ReadBuildInfo() // nil without build info
 	return Version(ldflags, info)
 }
 

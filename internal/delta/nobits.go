@@ -1,6 +1,7 @@
 package delta
 
 import (
+	"cmp"
 	"encoding/binary"
 	"slices"
 )
@@ -112,13 +113,7 @@ func adrpTarget(pc uint64, w, w2 uint32) (uint64, bool) {
 // coarse is kept as it is.
 func splitMoves(coarse []addrMove, samples []nobitsSample) []addrMove {
 	slices.SortFunc(samples, func(a, b nobitsSample) int {
-		switch {
-		case a.target < b.target:
-			return -1
-		case a.target > b.target:
-			return 1
-		}
-		return int(min(max(a.shift-b.shift, -1), 1))
+		return cmp.Or(cmp.Compare(a.target, b.target), cmp.Compare(a.shift, b.shift))
 	})
 	var out []addrMove
 	for _, r := range coarse {

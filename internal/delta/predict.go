@@ -1,6 +1,7 @@
 package delta
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -167,15 +168,7 @@ func newShiftMap(entries []entry) shiftMap {
 		oldPos += e.diff
 		newPos += e.diff + e.extra
 	}
-	slices.SortStableFunc(m, func(a, b segment) int {
-		switch {
-		case a.start < b.start:
-			return -1
-		case a.start > b.start:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(m, func(a, b segment) int { return cmp.Compare(a.start, b.start) })
 	out := m[:0]
 	end := int64(0)
 	for _, s := range m {
