@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/patchline/patchline/internal/qa"
-	"github.com/patchline/patchline/internal/review"
 	"github.com/patchline/patchline/internal/validate"
 )
 
@@ -70,9 +69,6 @@ show; 4 when the patch branch was deleted and its pull request closed.`,
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the status it would set, set none")
 	return cmd
 }
-
-// GateResult is what `patchline gate` reports.
-type GateResult = review.Gated
 
 func runGate(ctx context.Context, opts *GateOptions) error {
 	if ctx == nil {

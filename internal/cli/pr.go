@@ -195,12 +195,6 @@ func (t *prTarget) say(format string, args ...any) {
 	fmt.Fprintf(t.progress, format+"\n", args...)
 }
 
-// ErrHeadBranchMissing is returned when the patch branch is not on GitHub.
-var ErrHeadBranchMissing = review.ErrHeadBranchMissing
-
-// PRResult is what `patchline pr` reports.
-type PRResult = review.Opened
-
 func runPR(ctx context.Context, opts *PROptions) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -329,9 +323,6 @@ func prBundleDigests(dir, id string) ([]prBundle, error) {
 	}
 	return out, nil
 }
-
-// MergedResult is what `patchline pr --merged` reports.
-type MergedResult = review.Merged
 
 func runMerged(ctx context.Context, t *prTarget, opts *PROptions) error {
 	res, err := t.review.RecordMerged(ctx)
