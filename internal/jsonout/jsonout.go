@@ -15,68 +15,119 @@ var (
 // Lists returns v with every nil slice in it, at any depth, made an empty
 // one, so encoding/json writes [] where a reader expects a list and never
 // null: `jq '.findings | length'` works on an empty repository. v itself
-// is not changed; values that marshal themselves are left as they are.
+// is not changed, and only what leads to a nil slice is copied: a value
+// without one is returned as it is. Values that marshal themselves are
+// left as they are.
 func Lists(v any) any {
 	if v == nil {
 		return nil
 	}
-	return lists(reflect.ValueOf(v)).Interface()
+	out, _ := lists(reflect.ValueOf(v))
+	return out.Interface()
 }
 
-func lists(v reflect.Value) reflect.Value {
+// lists returns v with its nil slices made empty, and whether that changed
+// anything; when not, v itself.
+func lists(v reflect.Value) (reflect.Value, bool) {
 	t := v.Type()
 	if t.Implements(marshaler) || t.Implements(textMarshaler) ||
 		reflect.PointerTo(t).Implements(marshaler) || reflect.PointerTo(t).Implements(textMarshaler) {
-		return v
+		return v, false
 	}
 	switch v.Kind() {
 	case reflect.Pointer:
 		if v.IsNil() {
-			return v
+			return v, false
+		}
+		e, changed := lists(v.Elem())
+		if !changed {
+			return v, false
 		}
 		c := reflect.New(t.Elem())
-		c.Elem().Set(lists(v.Elem()))
-		return c
+		c.Elem().Set(e)
+		return c, true
 	case reflect.Interface:
 		if v.IsNil() {
-			return v
+			return v, false
+		}
+		e, changed := lists(v.Elem())
+		if !changed {
+			return v, false
 		}
 		c := reflect.New(t).Elem()
-		c.Set(lists(v.Elem()))
-		return c
+		c.Set(e)
+		return c, true
 	case reflect.Struct:
-		c := reflect.New(t).Elem()
-		c.Set(v)
+		var c reflect.Value
 		for i := range t.NumField() {
-			if f := t.Field(i); f.IsExported() {
-				c.Field(i).Set(lists(v.Field(i)))
+			if !t.Field(i).IsExported() {
+				continue
+			}
+			if f, changed := lists(v.Field(i)); changed {
+				if !c.IsValid() {
+					c = reflect.New(t).Elem()
+					c.Set(v)
+				}
+				c.Field(i).Set(f)
 			}
 		}
-		return c
+		if !c.IsValid() {
+			return v, false
+		}
+		return c, true
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
-			return v // []byte is a base64 string, not a list
+			return v, false // []byte is a base64 string, not a list
 		}
-		c := reflect.MakeSlice(t, v.Len(), v.Len())
-		for i := range v.Len() {
-			c.Index(i).Set(lists(v.Index(i)))
-		}
-		return c
-	case reflect.Array:
-		c := reflect.New(t).Elem()
-		for i := range v.Len() {
-			c.Index(i).Set(lists(v.Index(i)))
-		}
-		return c
-	case reflect.Map:
 		if v.IsNil() {
-			return v
+			return reflect.MakeSlice(t, 0, 0), true
 		}
-		c := reflect.MakeMapWithSize(t, v.Len())
+		return elems(v, func() reflect.Value {
+			c := reflect.MakeSlice(t, v.Len(), v.Len())
+			reflect.Copy(c, v)
+			return c
+		})
+	case reflect.Array:
+		return elems(v, func() reflect.Value {
+			c := reflect.New(t).Elem()
+			c.Set(v)
+			return c
+		})
+	case reflect.Map:
+		var c reflect.Value
 		for it := v.MapRange(); it.Next(); {
-			c.SetMapIndex(it.Key(), lists(it.Value()))
+			if e, changed := lists(it.Value()); changed {
+				if !c.IsValid() {
+					c = reflect.MakeMapWithSize(t, v.Len())
+					for all := v.MapRange(); all.Next(); {
+						c.SetMapIndex(all.Key(), all.Value())
+					}
+				}
+				c.SetMapIndex(it.Key(), e)
+			}
 		}
-		return c
+		if !c.IsValid() {
+			return v, false
+		}
+		return c, true
 	}
-	return v
+	return v, false
+}
+
+// elems applies lists to each element of the slice or array v, copying v
+// (with clone) at the first element that changes.
+func elems(v reflect.Value, clone func() reflect.Value) (reflect.Value, bool) {
+	var c reflect.Value
+	for i := range v.Len() {
+		if e, changed := lists(v.Index(i)); changed {
+			if !c.IsValid() {
+				c = clone()
+			}
+			c.Index(i).Set(e)
+		}
+	}
+	if !c.IsValid() {
+		return v, false
+	}
+	return c, true
 }

@@ -44,3 +44,33 @@ func TestLists(t *testing.T) {
 		t.Error("Lists(nil) is not nil")
 	}
 }
+
+// TestListsCopiesOnlyWhatChanges: a value with no nil slice comes back as
+// it is, and in one with a nil slice the parts without one are shared.
+func TestListsCopiesOnlyWhatChanges(t *testing.T) {
+	t.Parallel()
+	type leaf struct {
+		Tags []string `json:"tags"`
+	}
+	type tree struct {
+		Full  *leaf   `json:"full"`
+		Empty *leaf   `json:"empty"`
+		Many  []*leaf `json:"many"`
+	}
+	full := &leaf{Tags: []string{"a"}}
+	whole := &tree{Full: full, Empty: &leaf{Tags: []string{}}, Many: []*leaf{full}}
+	if got := Lists(whole); got != any(whole) {
+		t.Errorf("a value without a nil slice was copied: %p, want %p", got, whole)
+	}
+	part := &tree{Full: full, Empty: &leaf{}, Many: []*leaf{full, {}}}
+	got := Lists(part).(*tree)
+	if got == part || got.Full != full || got.Many[0] != full {
+		t.Errorf("copied %+v: want a new tree sharing the leaves without a nil slice", got)
+	}
+	if got.Empty.Tags == nil || got.Many[1].Tags == nil || part.Empty.Tags != nil || part.Many[1].Tags != nil {
+		t.Errorf("nil slices: copy %+v, original %+v", got, part)
+	}
+	if data, _ := json.Marshal(Lists(map[string][]string{"a": nil, "b": {"x"}})); string(data) != `{"a":[],"b":["x"]}` {
+		t.Errorf("map: %s", data)
+	}
+}
