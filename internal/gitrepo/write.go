@@ -19,8 +19,10 @@ func Init(dir, branch string) (*Repo, error) {
 	return Open(dir)
 }
 
-// CommitAll stages every change in the work tree, as `git add -A`, and commits.
-func (r *Repo) CommitAll(message string, author, committer *object.Signature) (Hash, error) {
+// CommitAll stages every change in the work tree, as `git add -A`, and
+// commits. Commits in merged become further parents after HEAD: a merge
+// whose result is the work tree.
+func (r *Repo) CommitAll(message string, author, committer *object.Signature, merged ...Hash) (Hash, error) {
 	wt, err := r.git.Worktree()
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("no work tree: %w", err)
@@ -28,7 +30,15 @@ func (r *Repo) CommitAll(message string, author, committer *object.Signature) (H
 	if err := wt.AddWithOptions(&git.AddOptions{All: true}); err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("stage: %w", err)
 	}
-	h, err := wt.Commit(message, &git.CommitOptions{Author: author, Committer: committer})
+	opts := &git.CommitOptions{Author: author, Committer: committer}
+	if len(merged) > 0 {
+		_, head, err := r.Head()
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		opts.Parents = append([]Hash{head}, merged...)
+	}
+	h, err := wt.Commit(message, opts)
 	r.refsChanged()
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("commit: %w", err)

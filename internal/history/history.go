@@ -244,8 +244,9 @@ type Walk struct {
 }
 
 // Span says what to walk: the first parents of Tip, back to but not
-// including Stop (and whatever Stop reaches). Without Stop, the walk ends at
-// the first commit older than After, less a day of clock skew.
+// including Stop (and whatever Stop reaches), and, when After is set, no
+// further than the first commit older than After less a day of clock skew:
+// whichever comes first.
 type Span struct {
 	Tip   gitrepo.Hash
 	Stop  gitrepo.Hash
@@ -268,40 +269,74 @@ func (h *History) Walk(s Span) (*Walk, error) {
 }
 
 func (h *History) walk(s Span) (*Walk, error) {
-	repo := h.Reg.Repo
-	w := &Walk{Tip: s.Tip}
-	var inRange map[gitrepo.Hash]bool
-	if !s.Stop.IsZero() {
-		commits, _, err := repo.Range(s.Stop, s.Tip)
-		if err != nil {
-			return nil, err
-		}
-		inRange = make(map[gitrepo.Hash]bool, len(commits))
-		for _, c := range commits {
-			inRange[c] = true
-		}
-	}
 	var stopAt time.Time
 	if !s.After.IsZero() {
 		stopAt = s.After.Add(-skew)
 	}
+	if s.Stop.IsZero() {
+		w, _, err := h.walkUntil(s, stopAt, nil, time.Time{})
+		return w, err
+	}
+	stop, err := h.Reg.Repo.CommitInfo(s.Stop)
+	if err != nil {
+		return nil, err
+	}
+	if !stopAt.IsZero() && stop.Committed.Before(stopAt) {
+		// The walk ends by time before it could reach Stop or anything
+		// Stop reaches, all of which is older still.
+		w, _, err := h.walkUntil(s, stopAt, nil, time.Time{})
+		return w, err
+	}
+	// Most lines reach Stop through first parents: then every commit
+	// before it is one Stop does not reach, and the walk needs nothing
+	// else. One that passes Stop's time without meeting it (Stop on a
+	// merged side branch) is walked again against the commits Stop reaches.
+	if w, ok, err := h.walkUntil(s, stopAt, nil, stop.Committed.Add(-skew)); err != nil || ok {
+		return w, err
+	}
+	commits, _, err := h.Reg.Repo.Range(s.Stop, s.Tip)
+	if err != nil {
+		return nil, err
+	}
+	inRange := make(map[gitrepo.Hash]bool, len(commits))
+	for _, c := range commits {
+		inRange[c] = true
+	}
+	w, _, err := h.walkUntil(s, stopAt, inRange, time.Time{})
+	return w, err
+}
+
+// walkUntil walks s's first parents back to Stop, the first commit older
+// than stopAt, or (when inRange is set) the first commit not in it. With
+// giveUp set it is looking for Stop by its first parents alone: ok is
+// false when it passes a commit older than giveUp, or the root, first.
+func (h *History) walkUntil(s Span, stopAt time.Time, inRange map[gitrepo.Hash]bool, giveUp time.Time) (w *Walk, ok bool, err error) {
+	repo := h.Reg.Repo
+	w = &Walk{Tip: s.Tip}
 	cur := s.Tip
 	var steps []Step
 	var next gitrepo.CommitInfo // the parent read by the step before
+	fast := !giveUp.IsZero()
 	for !cur.IsZero() {
+		if cur == s.Stop {
+			ok = true
+			break
+		}
 		if inRange != nil && !inRange[cur] {
 			break
 		}
 		c := next
 		if c.Hash != cur {
-			var err error
 			if c, err = repo.CommitInfo(cur); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 		}
 		w.Commits++
 		when := c.Committed
-		if inRange == nil && !stopAt.IsZero() && when.Before(stopAt) {
+		if fast && when.Before(giveUp) {
+			return nil, false, nil
+		}
+		if !stopAt.IsZero() && when.Before(stopAt) {
 			break
 		}
 		if w.End.IsZero() && (s.Until.IsZero() || !when.After(s.Until)) {
@@ -309,7 +344,7 @@ func (h *History) walk(s Span) (*Walk, error) {
 		}
 		th, cl, err := h.listing(c)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		var parent gitrepo.Hash
 		var pl Listing
@@ -318,11 +353,11 @@ func (h *History) walk(s Span) (*Walk, error) {
 			parent = c.Parents[0]
 			pc, err := repo.CommitInfo(parent)
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			next = pc
 			if ph, pl, err = h.listing(pc); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 		}
 		st := Step{Commit: cur, Parent: parent, When: when.UTC(), Subject: subject(c.Message)}
@@ -351,10 +386,13 @@ func (h *History) walk(s Span) (*Walk, error) {
 		}
 		cur = parent
 	}
+	if fast && !ok {
+		return nil, false, nil
+	}
 	for i := len(steps) - 1; i >= 0; i-- {
 		w.Steps = append(w.Steps, steps[i])
 	}
-	return w, nil
+	return w, true, nil
 }
 
 func subject(msg string) string {

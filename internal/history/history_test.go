@@ -1,6 +1,7 @@
 package history
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -117,4 +118,84 @@ func TestTrailers(t *testing.T) {
 	if ids, approvals := trailers("Patch-Id: PL-2026-0001"); ids != nil || approvals != nil {
 		t.Fatalf("a one-paragraph message has no trailers, got %v %v", ids, approvals)
 	}
+}
+
+// A line whose first tag was made on a side branch and merged in: the walk
+// back to it must end at what the tag reaches, not run on to the root.
+func TestWalkStopOnMergedBranch(t *testing.T) {
+	t.Parallel()
+	r := repotest.New(t)
+	fork := r.Commit("product, with an old patch folder", map[string]string{"a.txt": "a\n", "patches/PL-2025-0001/patch.toml": "old\n"})
+	r.SwitchNew("side", fork)
+	start := r.Commit("prepare v2026.1.0", map[string]string{"b.txt": "b\n"})
+	r.Tag("v2026.1.0")
+	r.SwitchNew("release/v2026.1", fork)
+	one := r.Commit("Merge PL-2026-0001", map[string]string{"patches/PL-2026-0001/patch.toml": "one\n"})
+	merge := r.Merge("Merge branch 'side'", start, map[string]string{"b.txt": "b\n"})
+	two := r.Commit("Merge PL-2026-0002", map[string]string{"patches/PL-2026-0002/patch.toml": "two\n"})
+
+	h, err := New(&registry.Registry{Repo: r.Repo, Config: config.Default("x", "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := h.Walk(Span{Tip: two, Stop: start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Commits != 3 {
+		t.Errorf("read %d commits, want 3: %s, %s and %s, not the fork the tag reaches", w.Commits, two, merge, one)
+	}
+	added := addedIn(w)
+	if len(added) != 2 || added[0] != "PL-2026-0001" || added[1] != "PL-2026-0002" {
+		t.Fatalf("got added %v, want PL-2026-0001 and PL-2026-0002 (PL-2025-0001 is older than the tag)", added)
+	}
+}
+
+// A walk bounded by both a stop commit and a time ends at whichever comes
+// first, and reads nothing older.
+func TestWalkStopAndAfter(t *testing.T) {
+	t.Parallel()
+	r := repotest.New(t)
+	start := r.Commit("product", map[string]string{"a.txt": "a\n"})
+	r.Tag("v2026.1.0")
+	r.SwitchNew("release/v2026.1", start)
+	r.Commit("Merge PL-2026-0001", map[string]string{"patches/PL-2026-0001/patch.toml": "one\n"})
+	r.Advance(72 * time.Hour)
+	after := r.Sig().When
+	two := r.Commit("Merge PL-2026-0002", map[string]string{"patches/PL-2026-0002/patch.toml": "two\n"})
+
+	h, err := New(&registry.Registry{Repo: r.Repo, Config: config.Default("x", "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		span    Span
+		commits int
+		added   []string
+	}{
+		{"stop only", Span{Tip: two, Stop: start}, 2, []string{"PL-2026-0001", "PL-2026-0002"}},
+		// The commit found past the time bound (less a day of clock skew)
+		// is read, and not folded in.
+		{"time first", Span{Tip: two, Stop: start, After: after}, 2, []string{"PL-2026-0002"}},
+		{"stop first", Span{Tip: two, Stop: start, After: after.Add(-30 * 24 * time.Hour)}, 2, []string{"PL-2026-0001", "PL-2026-0002"}},
+	} {
+		w, err := h.Walk(tc.span)
+		if err != nil {
+			t.Fatal(err)
+		}
+		added := addedIn(w)
+		if w.Commits != tc.commits || !slices.Equal(added, tc.added) {
+			t.Errorf("%s: read %d commits and added %v, want %d and %v", tc.name, w.Commits, added, tc.commits, tc.added)
+		}
+	}
+}
+
+// addedIn lists the patches a walk's steps added, oldest first.
+func addedIn(w *Walk) []string {
+	var added []string
+	for _, st := range w.Steps {
+		added = append(added, st.Added...)
+	}
+	return added
 }

@@ -87,6 +87,9 @@ func (h *History) Track(line Line, w *Walk, win Window) (map[string]*Presence, e
 			}
 		}
 	}
+	if len(out) == 0 {
+		return out, nil // no tag to read for
+	}
 	listings := make([]Listing, len(line.Tags))
 	for i, t := range line.Tags {
 		l, err := h.ListingAt(t.Commit)

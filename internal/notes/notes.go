@@ -148,7 +148,8 @@ func Compile(h *history.History, from, to gitrepo.Tag) (*Notes, error) {
 		case c == 0:
 			span.Stop = from.Commit
 		case c < 0:
-			win.After = fromTime
+			// Steps before the window are not folded in: the walk ends there.
+			win.After, span.After = fromTime, fromTime
 		}
 		if span.Tip == span.Stop {
 			continue

@@ -85,6 +85,22 @@ func (r *Repo) Commit(message string, files map[string]string) gitrepo.Hash {
 	return h
 }
 
+// Merge commits the work tree, with files written, as a merge of HEAD and
+// other.
+func (r *Repo) Merge(message string, other gitrepo.Hash, files map[string]string) gitrepo.Hash {
+	r.t.Helper()
+	r.Write(files)
+	s := r.Sig()
+	h, err := r.Repo.CommitAll(message, s, s, other)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return h
+}
+
+// Advance moves the clock of the next commits and tags on by d.
+func (r *Repo) Advance(d time.Duration) { r.when = r.when.Add(d) }
+
 // Tag makes an annotated tag at HEAD.
 func (r *Repo) Tag(name string) gitrepo.Hash {
 	r.t.Helper()
