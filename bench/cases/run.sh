@@ -23,7 +23,7 @@ if [ ! -d "$repo" ]; then
 		exit 2
 	fi
 fi
-go build -o "$out/patchline" "$root/cmd/patchline"
+bash "$root/bench/build-patchline.sh" "$out/patchline"
 go build -o "$out/gen" "$root/bench/cases/gen"
 "$out/gen" -repo "$repo" -records 10000
 cd "$repo"

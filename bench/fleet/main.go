@@ -42,7 +42,7 @@ func main() {
 	fmt.Printf("generated %d patches and %d records (%.1f MiB) in %s\n", *patches, *records, float64(files)/(1<<20), time.Since(start).Round(time.Millisecond))
 
 	bin := filepath.Join(root, "patchline")
-	run("", "go", "build", "-o", bin, "./cmd/patchline")
+	run("", "bash", "bench/build-patchline.sh", bin) // as released
 	env := append(os.Environ(), "PATCHLINE_NOW=2026-12-01T00:00:00Z")
 
 	for i := 0; i < *runs; i++ {

@@ -70,7 +70,7 @@ mkdir -p "$out"
 pl=${PATCHLINE:-}
 if [ -z "$pl" ]; then
 	log "building patchline"
-	go build -o "$out/patchline" ./cmd/patchline
+	bash bench/build-patchline.sh "$out/patchline"
 	pl=$out/patchline
 fi
 

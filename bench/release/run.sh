@@ -16,7 +16,7 @@ if [ ! -d "$src" ]; then
 	exit 2
 fi
 [ -d "$repo" ] || "$here/merge.sh" "$src" "$repo"
-go build -o "$out/patchline" "$root/cmd/patchline"
+bash "$root/bench/build-patchline.sh" "$out/patchline"
 cd "$repo"
 measure() { # label command...
 	local label=$1

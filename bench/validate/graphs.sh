@@ -87,7 +87,7 @@ mkdir -p "$work"
 pl=${PATCHLINE:-}
 if [ -z "$pl" ]; then
 	log "building patchline"
-	go build -o "$work/patchline" ./cmd/patchline
+	bash bench/build-patchline.sh "$work/patchline"
 	pl=$work/patchline
 fi
 
@@ -164,7 +164,7 @@ for state in none file chain; do
 	log "$state ($what): timing validate $id and git, $runs runs each"
 	read -r pm pmin pmax pcpu < <(measure "$state-validate" "$pl" validate "$id" --repo "$dir" --format json)
 	# The trio: three processes, timed one by one and added up.
-	read -r am amin amax acpu < <(measure "$state-rev-parse" git -C "$dir" rev-parse -q --verify "refs/tags/$base^{commit}" "$branch^{commit}")
+	read -r am amin amax acpu < <(measure "$state-rev-parse" git -C "$dir" rev-parse "refs/tags/$base^{commit}" "$branch^{commit}")
 	read -r bm bmin bmax bcpu < <(measure "$state-merge-base" git -C "$dir" merge-base --is-ancestor "refs/tags/$base" "$branch")
 	read -r cm cmin cmax ccpu < <(measure "$state-diff" git -C "$dir" diff --binary --full-index "refs/tags/$base" "$branch" -- . ':(exclude)patches')
 	tm=$(sum "$am" "$bm" "$cm") tmin=$(sum "$amin" "$bmin" "$cmin") tmax=$(sum "$amax" "$bmax" "$cmax") tcpu=$(sum "$acpu" "$bcpu" "$ccpu")

@@ -77,7 +77,7 @@ mkdir -p "$root/bench/out"
 [ -f "$root/bench/out/go.mod" ] || printf 'module patchline.invalid/bench/out\n' >"$root/bench/out/go.mod"
 mkdir -p "$out"
 log "building patchline, the generator and the checker"
-go build -o "$out/patchline" ./cmd/patchline
+bash bench/build-patchline.sh "$out/patchline"
 go build -o "$out/gen" ./bench/validate/gen
 go build -o "$out/check" ./bench/validate/check
 pl=$out/patchline
