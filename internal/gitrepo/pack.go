@@ -100,6 +100,10 @@ func (s *packStore) HasEncodedObject(h plumbing.Hash) error {
 	return s.Storer.HasEncodedObject(h)
 }
 
+// commitHeadSize is how much of a commit commitNode inflates first: its
+// tree, parent, author and committer lines take a few hundred bytes.
+const commitHeadSize = 1024
+
 // maxNodes bounds the commits commitNode remembers (about 100 bytes each);
 // past it the memory starts again empty.
 const maxNodes = 1 << 18
@@ -122,11 +126,21 @@ func (s *packStore) commitNode(h Hash) (node, bool) {
 		if !ok {
 			continue
 		}
-		typ, data, err := s.read(p, off, 0)
+		// Only the headers: a walk's commits are read once each, and
+		// neither their messages nor a place in the object cache are
+		// worth what they cost (on a long walk, most of its memory).
+		typ, data, whole, err := s.readPrefix(p, off, commitHeadSize, 0)
 		if err != nil || typ != plumbing.CommitObject {
 			return node{}, false
 		}
 		n, ok := parseCommitNode(h, data)
+		if !ok && !whole {
+			// Headers longer than the prefix (an octopus merge, say).
+			if typ, data, err = s.read(p, off, 0); err != nil || typ != plumbing.CommitObject {
+				return node{}, false
+			}
+			n, ok = parseCommitNode(h, data)
+		}
 		if !ok {
 			return node{}, false
 		}

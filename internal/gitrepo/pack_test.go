@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -26,16 +27,7 @@ func packedRepo(t testing.TB, config ...string) string {
 	t.Helper()
 	tooltest.Need(t, "git", "it writes the pack files this test reads")
 	dir := t.TempDir()
-	git := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
-			"GIT_AUTHOR_NAME=T", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=T", "GIT_COMMITTER_EMAIL=t@example.com",
-			"GIT_AUTHOR_DATE=2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2026-01-01T00:00:00Z")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
+	git := gitIn(t, dir)
 	git("init", "-q", "-b", "main")
 	var text strings.Builder
 	for i := 0; i < 400; i++ {
@@ -77,6 +69,23 @@ func packedRepo(t testing.TB, config ...string) string {
 	}
 	git(append(repack, "repack", "-a", "-d", "-f", "-q", "--depth=50", "--window=50")...)
 	return dir
+}
+
+// gitIn runs the git CLI in dir with a fixed identity and date and no
+// user configuration, and returns what it printed, trimmed.
+func gitIn(t testing.TB, dir string) func(args ...string) string {
+	return func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
+			"GIT_AUTHOR_NAME=T", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=T", "GIT_COMMITTER_EMAIL=t@example.com",
+			"GIT_AUTHOR_DATE=2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2026-01-01T00:00:00Z")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
 }
 
 // allObjects lists every object id in the repository, from git itself.
@@ -260,5 +269,37 @@ func TestPackStoreDamage(t *testing.T) {
 		if _, err := parsePack(tc.idx, tc.pack); err == nil {
 			t.Errorf("%s: parsePack accepted it", name)
 		}
+	}
+}
+
+// commitNode inflates a prefix of each commit; an octopus merge whose parent
+// lines alone outgrow it is read again whole, and every parent is found.
+func TestCommitNodeLongHeaders(t *testing.T) {
+	t.Parallel()
+	tooltest.Need(t, "git", "it writes the pack this test reads")
+	dir := t.TempDir()
+	git := gitIn(t, dir)
+	git("init", "-q", "-b", "main")
+	tree := git("write-tree") // the empty tree
+	base := git("commit-tree", tree, "-m", "base")
+	octopus := []string{"commit-tree", tree, "-m", "octopus"}
+	for i := range 24 {
+		octopus = append(octopus, "-p", git("commit-tree", tree, "-p", base, "-m", fmt.Sprintf("side %d", i)))
+	}
+	tip := git(octopus...)
+	git("update-ref", "refs/heads/main", tip)
+	git("repack", "-a", "-d", "-q")
+
+	plain := filesystem.NewStorage(osfs.New(filepath.Join(dir, ".git")), cache.NewObjectLRUDefault())
+	ps, ok := newPackStore(plain, filepath.Join(dir, ".git", "objects")).(*packStore)
+	if !ok {
+		t.Fatal("newPackStore did not take the pack")
+	}
+	n, ok := ps.commitNode(plumbing.NewHash(tip))
+	if !ok || len(n.parents) != 24 || !n.when.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("got %d parents at %v (ok %v), want 24 at 2026-01-01", len(n.parents), n.when, ok)
+	}
+	if n, ok := ps.commitNode(plumbing.NewHash(base)); !ok || len(n.parents) != 0 {
+		t.Fatalf("base: got %d parents (ok %v), want a root commit", len(n.parents), ok)
 	}
 }
