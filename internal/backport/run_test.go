@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing/object"
-
 	"github.com/patchline/patchline/internal/backport"
 	"github.com/patchline/patchline/internal/config"
 	"github.com/patchline/patchline/internal/gitrepo"
@@ -123,10 +121,7 @@ func (p *product) hasBranch(t *testing.T, name string) bool {
 func TestRunAlreadyIn(t *testing.T) {
 	t.Parallel()
 	p := newProduct(t)
-	res, err := backport.Run(p.reg, p.load(t, "PL-2026-0001"), p.tag(t, "v2026.2.1"), func() (*object.Signature, *object.Signature, error) {
-		t.Error("asked for an identity with nothing to commit")
-		return nil, nil, errors.New("no identity")
-	})
+	res, err := backport.Run(p.reg, p.load(t, "PL-2026-0001"), p.tag(t, "v2026.2.1"), repotest.Unasked(t, "asked for an identity with nothing to commit"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,12 +1,10 @@
 package cases
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/patchline/patchline/internal/repotest"
 )
@@ -19,10 +17,9 @@ func TestCommitPosted(t *testing.T) {
 	r := repotest.New(t)
 	r.Commit("start", map[string]string{"README.md": "product\n"})
 	signer := r.Signer()
-	noSigner := func() (*object.Signature, *object.Signature, error) { return nil, nil, errors.New("no identity") }
 	rel := "fleet/" + PostedFile
 
-	if c, err := CommitPosted(r.Repo, rel, 0, noSigner); c != "" || err != nil {
+	if c, err := CommitPosted(r.Repo, rel, 0, repotest.NoIdentity); c != "" || err != nil {
 		t.Errorf("no record: %q, %v; want nothing committed", c, err)
 	}
 
@@ -44,12 +41,12 @@ func TestCommitPosted(t *testing.T) {
 	}
 
 	// Committed already: nothing more, and no identity needed.
-	if c, err := CommitPosted(r.Repo, rel, 0, noSigner); c != "" || err != nil {
+	if c, err := CommitPosted(r.Repo, rel, 0, repotest.NoIdentity); c != "" || err != nil {
 		t.Errorf("a committed record: %q, %v; want nothing committed", c, err)
 	}
 	// No identity when there is something to commit: a clear error.
 	r.Write(map[string]string{rel: `{"schema":1,"cases":{"CRM-1":{}}}` + "\n"})
-	if _, err := CommitPosted(r.Repo, rel, 1, noSigner); err == nil || !strings.Contains(err.Error(), "record what was sent") {
+	if _, err := CommitPosted(r.Repo, rel, 1, repotest.NoIdentity); err == nil || !strings.Contains(err.Error(), "record what was sent") {
 		t.Errorf("no identity: %v", err)
 	}
 }

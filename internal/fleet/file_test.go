@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/repotest"
@@ -48,8 +47,7 @@ func TestFile(t *testing.T) {
 	}
 
 	// The same records again: nothing to commit, and no identity asked for.
-	noSigner := func() (*object.Signature, *object.Signature, error) { return nil, nil, errors.New("no identity") }
-	res, err = File(r.Repo, "main", "fleet", in, AddOptions{}, noSigner)
+	res, err = File(r.Repo, "main", "fleet", in, AddOptions{}, repotest.NoIdentity)
 	if err != nil || res.Commit != "" || res.Filed[0].Status != "unchanged" {
 		t.Errorf("the same records: %+v, %v; want unchanged and no commit", res, err)
 	}

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing/object"
-
 	"github.com/patchline/patchline/internal/config"
 	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/manifest"
@@ -183,10 +181,7 @@ func TestCreateRefuses(t *testing.T) {
 				t.Fatal(err)
 			}
 			in := newPatch(r, base)
-			in.Identity = func() (*object.Signature, *object.Signature, error) {
-				t.Error("asked for an identity before the input was checked")
-				return nil, nil, errors.New("no identity")
-			}
+			in.Identity = repotest.Unasked(t, "asked for an identity before the input was checked")
 			tt.edit(&in)
 			c, err := reg.Create(in)
 			var inErr *registry.InputError

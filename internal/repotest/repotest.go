@@ -3,6 +3,7 @@
 package repotest
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -44,6 +45,21 @@ func (r *Repo) Signer() gitrepo.Signer {
 	return func() (*object.Signature, *object.Signature, error) {
 		s := r.Sig()
 		return s, s, nil
+	}
+}
+
+// NoIdentity is a gitrepo.Signer with no identity to give, as on a machine
+// without user.name: whatever asks it for one fails.
+func NoIdentity() (*object.Signature, *object.Signature, error) {
+	return nil, nil, errors.New("no identity")
+}
+
+// Unasked is a gitrepo.Signer the test expects never to be asked, because
+// nothing is to be committed; asking it fails t with why.
+func Unasked(t testing.TB, why string) gitrepo.Signer {
+	return func() (*object.Signature, *object.Signature, error) {
+		t.Error(why)
+		return NoIdentity()
 	}
 }
 
