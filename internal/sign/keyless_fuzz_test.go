@@ -29,6 +29,11 @@ func FuzzKeyless(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(good)
+	v2, err := ss.Sign(testIdentity, testIssuer, msg, signtest.SignOptions{RekorV2: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(v2)
 	f.Add(rootJSON)
 	f.Add([]byte(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}`))
 	sum := sha256.Sum256(msg)
@@ -40,7 +45,12 @@ func FuzzKeyless(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_, _ = VerifyKeyless(tr, b, policy, sum[:])
+		if _, err := VerifyKeyless(tr, b, policy, sum[:]); err == nil {
+			// Never more lenient than sigstore-go's verifier.
+			if err := sigstoreGoVerify(data, rootJSON, policy, sum[:]); err != nil {
+				t.Fatalf("patchline verified a bundle sigstore-go refuses: %v", err)
+			}
+		}
 		if _, err := VerifyKeyless(tr, b, policy, other[:]); err == nil {
 			t.Fatalf("a bundle for %q verified other bytes", msg)
 		}

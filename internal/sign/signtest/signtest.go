@@ -8,13 +8,30 @@ package signtest
 
 import (
 	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
+	"time"
+
+	"github.com/cyberphone/json-canonicalization/go/src/webpki.org/jsoncanonicalizer"
+	rekortilespb "github.com/sigstore/rekor-tiles/v2/pkg/generated/protobuf"
+	rekornote "github.com/sigstore/rekor-tiles/v2/pkg/note"
+	"github.com/sigstore/sigstore/pkg/signature"
+	"github.com/sigstore/sigstore/pkg/signature/options"
+	flog "github.com/transparency-dev/formats/log"
+	"github.com/transparency-dev/merkle/rfc6962"
+	"golang.org/x/mod/sumdb/note"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
@@ -25,10 +42,17 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
-// Sigstore is one virtual Sigstore deployment.
+// Sigstore is one virtual Sigstore deployment, with a Rekor v2 (tiles)
+// log beside the virtual Sigstore's Rekor v1 one.
 type Sigstore struct {
 	vs *ca.VirtualSigstore
+	// v2Key signs the Rekor v2 log's checkpoints.
+	v2Key *ecdsa.PrivateKey
 }
+
+// rekorV2URL is the Rekor v2 log's URL: checkpoints are signed under its
+// host name.
+const rekorV2URL = "https://rekor-v2.localhost"
 
 // New makes a virtual Sigstore with fresh keys. Its certificates are valid
 // for ten minutes from now, its log and authorities for an hour.
@@ -37,7 +61,11 @@ func New() (*Sigstore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("virtual sigstore: %w", err)
 	}
-	return &Sigstore{vs: vs}, nil
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	return &Sigstore{vs: vs, v2Key: key}, nil
 }
 
 // RootOptions say what a trusted root holds beside the Sigstore's own
@@ -53,9 +81,9 @@ type RootOptions struct {
 
 // TrustedRoot is the Sigstore's trusted_root.json.
 func (s *Sigstore) TrustedRoot(opts RootOptions) ([]byte, error) {
-	logs := rawIDs(s.vs.RekorLogs())
+	logs := s.logs()
 	for _, o := range opts.AlsoLogsOf {
-		maps.Copy(logs, rawIDs(o.vs.RekorLogs()))
+		maps.Copy(logs, o.logs())
 	}
 	var ct map[string]*root.TransparencyLog
 	if opts.CTLogs {
@@ -66,6 +94,28 @@ func (s *Sigstore) TrustedRoot(opts RootOptions) ([]byte, error) {
 		return nil, err
 	}
 	return tr.MarshalJSON()
+}
+
+// logs are the Sigstore's Rekor v1 and v2 logs, keyed by hex log id.
+func (s *Sigstore) logs() map[string]*root.TransparencyLog {
+	logs := rawIDs(s.vs.RekorLogs())
+	id := s.v2LogID()
+	logs[hex.EncodeToString(id)] = &root.TransparencyLog{
+		BaseURL: rekorV2URL, ID: id, HashFunc: crypto.SHA256, SignatureHashFunc: crypto.SHA256,
+		PublicKey:           s.v2Key.Public(),
+		ValidityPeriodStart: time.Now().Add(-time.Hour), ValidityPeriodEnd: time.Now().Add(time.Hour),
+	}
+	return logs
+}
+
+// v2LogID is the Rekor v2 log's id: the SHA-256 of its key's DER.
+func (s *Sigstore) v2LogID() []byte {
+	der, err := x509.MarshalPKIXPublicKey(s.v2Key.Public())
+	if err != nil {
+		panic(err)
+	}
+	sum := sha256.Sum256(der)
+	return sum[:]
 }
 
 // rawIDs copies logs with their IDs as the raw key IDs trusted_root.json
@@ -86,6 +136,10 @@ func rawIDs(logs map[string]*root.TransparencyLog) map[string]*root.Transparency
 type SignOptions struct {
 	NoTlog      bool // no transparency log entry
 	NoTimestamp bool // no RFC 3161 timestamp
+	// RekorV2 logs the signature in the Rekor v2 log instead: a
+	// hashedrekord 0.0.2 entry with an inclusion proof in a tree of
+	// several entries and no promise, so only a timestamp says when.
+	RekorV2 bool
 }
 
 // Sign signs data keylessly as identity, vouched for by issuer, and
@@ -120,7 +174,12 @@ func (s *Sigstore) Sign(identity, issuer string, data []byte, opts SignOptions) 
 		if err != nil {
 			return nil, err
 		}
-		tle, err := s.withInclusionProof(entries[0])
+		var tle *protorekor.TransparencyLogEntry
+		if opts.RekorV2 {
+			tle, err = s.rekorV2Entry(vc.Certificate(), ms.Signature(), ms.Digest())
+		} else {
+			tle, err = s.withInclusionProof(entries[0])
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -192,4 +251,90 @@ func (s *Sigstore) withInclusionProof(e *tlog.Entry) (*protorekor.TransparencyLo
 		InclusionProof:    &protorekor.InclusionProof{LogIndex: 0, RootHash: rootHash, TreeSize: *proof.TreeSize, Checkpoint: &protorekor.Checkpoint{Envelope: *proof.Checkpoint}},
 		CanonicalizedBody: body,
 	}, nil
+}
+
+// rekorV2Entry logs a signature in the Rekor v2 log as the fourth of six
+// entries and returns its entry with the inclusion proof and the signed
+// checkpoint, as Rekor v2 returns them.
+func (s *Sigstore) rekorV2Entry(cert *x509.Certificate, sig, digest []byte) (*protorekor.TransparencyLogEntry, error) {
+	alg, err := signature.GetDefaultAlgorithmDetails(cert.PublicKey, options.WithED25519ph())
+	if err != nil {
+		return nil, err
+	}
+	entry := &rekortilespb.Entry{
+		ApiVersion: "0.0.2", Kind: "hashedrekord",
+		Spec: &rekortilespb.Spec{Spec: &rekortilespb.Spec_HashedRekordV002{HashedRekordV002: &rekortilespb.HashedRekordLogEntryV002{
+			Data: &protocommon.HashOutput{Algorithm: alg.GetProtoHashType(), Digest: digest},
+			Signature: &rekortilespb.Signature{Content: sig, Verifier: &rekortilespb.Verifier{
+				KeyDetails: alg.GetSignatureAlgorithm(),
+				Verifier:   &rekortilespb.Verifier_X509Certificate{X509Certificate: &protocommon.X509Certificate{RawBytes: cert.Raw}},
+			}},
+		}}},
+	}
+	js, err := protojson.Marshal(entry)
+	if err != nil {
+		return nil, err
+	}
+	body, err := jsoncanonicalizer.Transform(js)
+	if err != nil {
+		return nil, err
+	}
+	const index, size = 3, 6
+	leaves := make([][]byte, size)
+	for i := range leaves {
+		leaves[i] = rfc6962.DefaultHasher.HashLeaf([]byte(fmt.Sprintf("entry %d", i)))
+	}
+	leaves[index] = rfc6962.DefaultHasher.HashLeaf(body)
+	sv, err := signature.LoadECDSASignerVerifier(s.v2Key, crypto.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	u, _ := url.Parse(rekorV2URL)
+	signer, err := rekornote.NewNoteSigner(context.Background(), u.Hostname(), sv)
+	if err != nil {
+		return nil, err
+	}
+	cp := flog.Checkpoint{Origin: u.Hostname(), Size: size, Hash: treeHash(leaves)}.Marshal()
+	signed, err := note.Sign(&note.Note{Text: string(cp)}, signer)
+	if err != nil {
+		return nil, err
+	}
+	return &protorekor.TransparencyLogEntry{
+		LogIndex:    index,
+		LogId:       &protocommon.LogId{KeyId: s.v2LogID()},
+		KindVersion: &protorekor.KindVersion{Kind: "hashedrekord", Version: "0.0.2"},
+		InclusionProof: &protorekor.InclusionProof{LogIndex: index, TreeSize: size, RootHash: treeHash(leaves),
+			Hashes: inclusionPath(index, leaves), Checkpoint: &protorekor.Checkpoint{Envelope: string(signed)}},
+		CanonicalizedBody: body,
+	}, nil
+}
+
+// treeHash is RFC 6962's Merkle tree hash of leaf hashes.
+func treeHash(leaves [][]byte) []byte {
+	if len(leaves) == 1 {
+		return leaves[0]
+	}
+	k := split(len(leaves))
+	return rfc6962.DefaultHasher.HashChildren(treeHash(leaves[:k]), treeHash(leaves[k:]))
+}
+
+// inclusionPath is RFC 6962's audit path of leaf m, leaf first.
+func inclusionPath(m int, leaves [][]byte) [][]byte {
+	if len(leaves) == 1 {
+		return nil
+	}
+	k := split(len(leaves))
+	if m < k {
+		return append(inclusionPath(m, leaves[:k]), treeHash(leaves[k:]))
+	}
+	return append(inclusionPath(m-k, leaves[k:]), treeHash(leaves[:k]))
+}
+
+// split is the largest power of two below n.
+func split(n int) int {
+	k := 1
+	for k*2 < n {
+		k *= 2
+	}
+	return k
 }
