@@ -157,7 +157,15 @@ func (r *Repo) Tags() ([]Tag, error) {
 	peel := func(name plumbing.ReferenceName, h Hash) {
 		t := Tag{Name: shortName(name), Commit: h, repo: r}
 		if p, ok := r.peeled[name]; ok && p != h {
-			// packed-refs says h is a tag object that peels to p.
+			// packed-refs says h is a tag object that peels to p. The
+			// commit-graph knows a commit without touching the pack.
+			if r.graph != nil {
+				if _, ok := r.graph.lookup(p); ok {
+					t.Annotated, t.id, t.Commit = true, h, p
+					tags = append(tags, t)
+					return
+				}
+			}
 			if typ, ok := r.objectType(ps, p); ok {
 				if typ == plumbing.CommitObject {
 					t.Annotated, t.id, t.Commit = true, h, p
