@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"time"
@@ -24,7 +25,11 @@ import (
 func main() {
 	cpu := flag.String("cpu", "cpu.pprof", "where to write the CPU profile")
 	n := flag.Int("n", 1, "how many times to run the command")
+	mem := flag.String("mem", "", "also write an allocation profile here (every 4 KiB allocated is sampled)")
 	flag.Parse()
+	if *mem != "" {
+		runtime.MemProfileRate = 4096
+	}
 	f, err := os.Create(*cpu)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "profile:", err)
@@ -43,6 +48,17 @@ func main() {
 	}
 	pprof.StopCPUProfile()
 	f.Close()
+	if *mem != "" {
+		mf, err := os.Create(*mem)
+		if err == nil {
+			err = pprof.Lookup("allocs").WriteTo(mf, 0)
+			mf.Close()
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "profile:", err)
+			os.Exit(2)
+		}
+	}
 	slices.Sort(took)
 	fmt.Fprintf(os.Stderr, "profile: exit %d; %d runs, median %v, fastest %v; profile in %s\n",
 		code, len(took), took[len(took)/2].Round(10*time.Microsecond), took[0].Round(10*time.Microsecond), *cpu)
