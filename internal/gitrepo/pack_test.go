@@ -303,3 +303,76 @@ func TestCommitNodeLongHeaders(t *testing.T) {
 		t.Fatalf("base: got %d parents (ok %v), want a root commit", len(n.parents), ok)
 	}
 }
+
+// TestPackStoreLooseObjects: objects written after the last repack are
+// read from their loose files with the bytes go-git reads; a loose file
+// that is damaged, or holds another object than its name says, is not
+// served from the file, and go-git has the last word on it.
+func TestPackStoreLooseObjects(t *testing.T) {
+	t.Parallel()
+	dir := packedRepo(t)
+	git := gitIn(t, dir)
+	if err := os.WriteFile(filepath.Join(dir, "unpacked.txt"), []byte("written after the repack\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git("add", "unpacked.txt")
+	git("commit", "-q", "-m", "after the repack")
+	blob := git("rev-parse", "HEAD:unpacked.txt")
+	loose := []string{git("rev-parse", "HEAD"), git("rev-parse", "HEAD^{tree}"), blob}
+	gitDir := filepath.Join(dir, ".git")
+	plain := filesystem.NewStorage(osfs.New(gitDir), cache.NewObjectLRUDefault())
+	ps, ok := newPackStore(plain, filepath.Join(gitDir, "objects")).(*packStore)
+	if !ok {
+		t.Fatal("newPackStore did not take the pack")
+	}
+	path := func(id string) string { return filepath.Join(gitDir, "objects", id[:2], id[2:]) }
+	for _, id := range loose {
+		h := plumbing.NewHash(id)
+		if _, err := os.Stat(path(id)); err != nil {
+			t.Fatalf("%s is not loose: %v", id, err)
+		}
+		want, err := plain.EncodedObject(plumbing.AnyObject, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ps.EncodedObject(plumbing.AnyObject, h)
+		if err != nil {
+			t.Fatalf("packStore %s: %v", id, err)
+		}
+		if _, fromFile := got.(*packedObject); !fromFile {
+			t.Errorf("%s came from go-git, not from its loose file", id)
+		}
+		if got.Type() != want.Type() || !bytes.Equal(readAll(t, got), readAll(t, want)) {
+			t.Errorf("%s: got %v, want %v with go-git's bytes", id, got.Type(), want.Type())
+		}
+		if _, err := ps.EncodedObject(plumbing.BlobObject, h); want.Type() != plumbing.BlobObject && err != plumbing.ErrObjectNotFound {
+			t.Errorf("%s asked as a blob: %v, want not found", id, err)
+		}
+	}
+	// The commit's file replaced by the blob's: a file under another
+	// object's name.
+	commit := loose[0]
+	data, err := os.ReadFile(path(blob))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(path(commit), 0o644)
+	if err := os.WriteFile(path(commit), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ps.loose(plumbing.NewHash(commit)); err == nil {
+		t.Error("a loose file under another object's name was read as that object")
+	}
+	if got, err := ps.EncodedObject(plumbing.AnyObject, plumbing.NewHash(commit)); err == nil {
+		if _, fromFile := got.(*packedObject); fromFile {
+			t.Error("the misnamed loose file was served by packStore")
+		}
+	}
+	// Truncated: damage.
+	if err := os.WriteFile(path(commit), data[:len(data)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ps.loose(plumbing.NewHash(commit)); err == nil {
+		t.Error("a truncated loose file was read")
+	}
+}
