@@ -119,14 +119,7 @@ func (s *packStore) loose(h Hash) (plumbing.ObjectType, []byte, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	src := bytes.NewReader(raw)
-	if s.zr == nil {
-		s.zr, err = zlib.NewReader(src)
-	} else {
-		err = s.zr.(zlib.Resetter).Reset(src, nil)
-	}
-	if err != nil {
-		s.zr = nil
+	if err := s.startInflate(raw); err != nil {
 		return 0, nil, err
 	}
 	var head [32]byte
@@ -167,6 +160,21 @@ func (s *packStore) loose(h Hash) (plumbing.ObjectType, []byte, error) {
 		return 0, nil, errors.New("loose object is not the object its name says")
 	}
 	return typ, data, nil
+}
+
+// startInflate points s.zr at a zlib stream, reusing the reader: a new one
+// allocates its window. Callers hold s.mu.
+func (s *packStore) startInflate(src []byte) error {
+	var err error
+	if s.zr == nil {
+		s.zr, err = zlib.NewReader(bytes.NewReader(src))
+	} else {
+		err = s.zr.(zlib.Resetter).Reset(bytes.NewReader(src), nil)
+	}
+	if err != nil {
+		s.zr = nil
+	}
+	return err
 }
 
 // readFileMax reads a file of at most max bytes.
@@ -528,15 +536,7 @@ func (s *packStore) inflate(p *pack, pos, size int64) ([]byte, error) {
 	if avail <= 0 || size < 0 || size > avail*1032+64 {
 		return nil, fmt.Errorf("%w: object at %d declares %d bytes", errPack, pos, size)
 	}
-	src := bytes.NewReader(p.data[pos : pos+avail])
-	var err error
-	if s.zr == nil {
-		s.zr, err = zlib.NewReader(src)
-	} else {
-		err = s.zr.(zlib.Resetter).Reset(src, nil)
-	}
-	if err != nil {
-		s.zr = nil
+	if err := s.startInflate(p.data[pos : pos+avail]); err != nil {
 		return nil, fmt.Errorf("%w: inflate at %d: %v", errPack, pos, err)
 	}
 	out := make([]byte, size)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/klauspost/compress/zlib"
 )
 
 // tagHeadSize is how much of an object tagHead inflates first: the headers
@@ -100,15 +99,7 @@ func (s *packStore) inflatePrefix(p *pack, pos, size, limit int64) ([]byte, erro
 	if avail <= 0 || size < 0 {
 		return nil, fmt.Errorf("%w: object at %d declares %d bytes", errPack, pos, size)
 	}
-	src := bytes.NewReader(p.data[pos : pos+avail])
-	var err error
-	if s.zr == nil {
-		s.zr, err = zlib.NewReader(src)
-	} else {
-		err = s.zr.(zlib.Resetter).Reset(src, nil)
-	}
-	if err != nil {
-		s.zr = nil
+	if err := s.startInflate(p.data[pos : pos+avail]); err != nil {
 		return nil, fmt.Errorf("%w: inflate at %d: %v", errPack, pos, err)
 	}
 	out := make([]byte, min(size, limit))
