@@ -74,7 +74,7 @@ func FuzzGraph(f *testing.F) {
 		if len(top) > 0 {
 			_ = g.add(top, nil)
 		}
-		rc := &Reach{repo: &Repo{graph: g}, seen: make([]uint64, (g.n+63)/64)}
+		rc := &Reach{repo: &Repo{graph: g}, g: g, seen: make([]uint64, (g.n+63)/64)}
 		for i := 0; i < g.n && i < 256; i++ {
 			h, err := g.id(uint32(i))
 			if err != nil {

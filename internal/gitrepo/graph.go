@@ -476,9 +476,9 @@ func (g *graph) node(i int, h Hash) (node, error) {
 // commit, else from the object store (commits made since the graph was
 // last written, or every commit of a repository without one).
 func (r *Repo) node(h Hash) (node, error) {
-	if r.graph != nil {
-		if i, ok := r.graph.lookup(h); ok {
-			return r.graph.node(i, h)
+	if g := r.commitGraph(); g != nil {
+		if i, ok := g.lookup(h); ok {
+			return g.node(i, h)
 		}
 	}
 	if ps, ok := r.git.Storer.(*packStore); ok {
@@ -494,4 +494,4 @@ func (r *Repo) node(h Hash) (node, error) {
 }
 
 // HasCommitGraph reports whether walks use the repository's commit-graph.
-func (r *Repo) HasCommitGraph() bool { return r.graph != nil }
+func (r *Repo) HasCommitGraph() bool { return r.commitGraph() != nil }

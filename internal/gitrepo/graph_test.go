@@ -178,8 +178,8 @@ func (d *dag) check(t *testing.T, wantLayers int) {
 		t.Fatal(err)
 	}
 	layers := 0
-	if r.graph != nil {
-		layers = len(r.graph.layers)
+	if g := r.commitGraph(); g != nil {
+		layers = len(g.layers)
 	}
 	if layers != wantLayers {
 		t.Fatalf("read %d commit-graph layers, want %d", layers, wantLayers)

@@ -33,10 +33,13 @@ type Hash = plumbing.Hash
 
 // Repo is an open repository.
 type Repo struct {
-	root  string // the work tree, "" for a bare repository
-	git   *git.Repository
-	graph *graph                                   // the commit-graph, when the repository has one
-	refs  map[plumbing.ReferenceName]plumbing.Hash // read once; nil until needed
+	root string // the work tree, "" for a bare repository
+	git  *git.Repository
+	// graph is the commit-graph, when the repository has one, read and
+	// checked in the background from Open on; commitGraph waits for it.
+	graph      *graph
+	graphReady chan struct{}                            // closed once graph is set; nil: no graph
+	refs       map[plumbing.ReferenceName]plumbing.Hash // read once; nil until needed
 	// peeled is what packed-refs says the annotated tags among refs peel to.
 	peeled map[plumbing.ReferenceName]plumbing.Hash
 	gitDir string // the .git directory when patchline reads its ref files itself
@@ -71,8 +74,14 @@ func Open(dir string) (*Repo, error) {
 		if root, ok := fs.Filesystem().(interface{ Root() string }); ok {
 			// A commit-graph file (written by `git gc` and `git commit-graph
 			// write`) makes ancestry walks cheap and its generation numbers
-			// bound them exactly.
-			repo.graph, _ = loadGraph(root.Root())
+			// bound them exactly. Checking it (its SHA-1 and every record)
+			// takes milliseconds that the refs, the config and the patch
+			// files are read in meanwhile, on another core.
+			repo.graphReady = make(chan struct{})
+			go func(gitDir string) {
+				repo.graph, _ = loadGraph(gitDir)
+				close(repo.graphReady)
+			}(root.Root())
 			repo.gitDir = root.Root()
 			st = newPackStore(fs, filepath.Join(root.Root(), "objects"))
 		}
@@ -83,6 +92,16 @@ func Open(dir string) (*Repo, error) {
 		}
 	}
 	return repo, nil
+}
+
+// commitGraph is the repository's commit-graph, or nil, once Open's
+// background read of it has finished.
+func (r *Repo) commitGraph() *graph {
+	if r.graphReady == nil {
+		return r.graph
+	}
+	<-r.graphReady
+	return r.graph
 }
 
 // reference resolves a ref from a snapshot of all refs taken on first use:
@@ -159,8 +178,8 @@ func (r *Repo) Tags() ([]Tag, error) {
 		if p, ok := r.peeled[name]; ok && p != h {
 			// packed-refs says h is a tag object that peels to p. The
 			// commit-graph knows a commit without touching the pack.
-			if r.graph != nil {
-				if _, ok := r.graph.lookup(p); ok {
+			if g := r.commitGraph(); g != nil {
+				if _, ok := g.lookup(p); ok {
 					t.Annotated, t.id, t.Commit = true, h, p
 					tags = append(tags, t)
 					return

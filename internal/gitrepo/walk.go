@@ -156,13 +156,14 @@ type Reach struct {
 	visited map[Hash]bool // of those, every one queued
 	gq      genQueue      // commit-graph positions, highest generation first
 	seen    []uint64      // bitset of commit-graph positions queued
+	g       *graph        // the repository's commit-graph, or nil
 }
 
 // NewReach starts a reachability index over the history of tips.
 func (r *Repo) NewReach(tips ...Hash) (*Reach, error) {
-	rc := &Reach{repo: r, visited: map[Hash]bool{}}
-	if r.graph != nil {
-		rc.seen = make([]uint64, (r.graph.n+63)/64)
+	rc := &Reach{repo: r, visited: map[Hash]bool{}, g: r.commitGraph()}
+	if rc.g != nil {
+		rc.seen = make([]uint64, (rc.g.n+63)/64)
 	}
 	for _, t := range tips {
 		if err := rc.push(t); err != nil {
@@ -173,7 +174,7 @@ func (r *Repo) NewReach(tips ...Hash) (*Reach, error) {
 }
 
 func (rc *Reach) push(h Hash) error {
-	if g := rc.repo.graph; g != nil {
+	if g := rc.g; g != nil {
 		if i, ok := g.lookup(h); ok {
 			return rc.pushPos(uint32(i))
 		}
@@ -191,14 +192,14 @@ func (rc *Reach) push(h Hash) error {
 }
 
 func (rc *Reach) pushPos(i uint32) error {
-	if int(i) >= rc.repo.graph.n {
+	if int(i) >= rc.g.n {
 		return fmt.Errorf("commit-graph: parent position %d out of range", i)
 	}
 	if rc.seen[i/64]&(1<<(i%64)) != 0 {
 		return nil
 	}
 	rc.seen[i/64] |= 1 << (i % 64)
-	rc.gq.push(i, rc.repo.graph.gen(i))
+	rc.gq.push(i, rc.g.gen(i))
 	return nil
 }
 
@@ -209,7 +210,7 @@ func (rc *Reach) seenPos(i uint32) bool { return rc.seen[i/64]&(1<<(i%64)) != 0 
 // without one, newest first until it passes the commit's time by a day of
 // skew.
 func (rc *Reach) Contains(commit Hash) (bool, error) {
-	if g := rc.repo.graph; g != nil {
+	if g := rc.g; g != nil {
 		if i, ok := g.lookup(commit); ok {
 			return rc.containsPos(uint32(i))
 		}
@@ -254,7 +255,7 @@ func (rc *Reach) containsPos(i uint32) (bool, error) {
 			return false, err
 		}
 	}
-	g := rc.repo.graph
+	g := rc.g
 	gen := g.gen(i)
 	for rc.gq.len() > 0 && rc.gq.topGen() >= gen {
 		j := rc.gq.pop()
