@@ -104,6 +104,20 @@ func (r *Repo) commitGraph() *graph {
 	return r.graph
 }
 
+// graphIfReady is the commit-graph if Open's background read of it has
+// finished, else nil.
+func (r *Repo) graphIfReady() *graph {
+	if r.graphReady == nil {
+		return r.graph
+	}
+	select {
+	case <-r.graphReady:
+		return r.graph
+	default:
+		return nil
+	}
+}
+
 // reference resolves a ref from a snapshot of all refs taken on first use:
 // go-git rereads packed-refs on every lookup, which costs a run over
 // thousands of patch branches the square of their number.
@@ -177,8 +191,9 @@ func (r *Repo) Tags() ([]Tag, error) {
 		t := Tag{Name: shortName(name), Commit: h, repo: r}
 		if p, ok := r.peeled[name]; ok && p != h {
 			// packed-refs says h is a tag object that peels to p. The
-			// commit-graph knows a commit without touching the pack.
-			if g := r.commitGraph(); g != nil {
+			// commit-graph, once checked, knows a commit without touching
+			// the pack; tags are listed early, so it is not waited for.
+			if g := r.graphIfReady(); g != nil {
 				if _, ok := g.lookup(p); ok {
 					t.Annotated, t.id, t.Commit = true, h, p
 					tags = append(tags, t)
