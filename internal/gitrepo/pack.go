@@ -43,6 +43,11 @@ type packStore struct {
 
 	mu    sync.Mutex
 	cache *baseCache
+	// commits keeps the last whole commits read, apart from cache: a walk
+	// reads thousands once each, and holding them all would only grow the
+	// heap (each new page a fault), while validate --all reads the same
+	// base commits for many patches.
+	commits *baseCache
 	zr    io.ReadCloser // reused: a new zlib reader allocates its window
 	nodes map[Hash]node // commits read for walks, by id
 }
@@ -50,6 +55,9 @@ type packStore struct {
 // packCache bounds the inflated objects kept for delta chains and repeated
 // reads: the trees and commits of a validate --all over thousands of patches.
 const packCache = 96 << 20
+
+// commitCache bounds the whole commits packStore.commits keeps.
+const commitCache = 64 << 10
 
 // newPackStore puts the packs in objectsDir in front of st. A directory
 // without packs, or a platform without memory-mapped files, gives st as it is.
@@ -59,7 +67,7 @@ func newPackStore(st storage.Storer, objectsDir string) storage.Storer {
 	}
 	idxs, _ := filepath.Glob(filepath.Join(objectsDir, "pack", "pack-*.idx"))
 	sort.Strings(idxs)
-	s := &packStore{Storer: st, objects: objectsDir, cache: newBaseCache(packCache), nodes: map[Hash]node{}}
+	s := &packStore{Storer: st, objects: objectsDir, cache: newBaseCache(packCache), commits: newBaseCache(commitCache), nodes: map[Hash]node{}}
 	for _, idx := range idxs {
 		p, err := openPack(idx)
 		if err != nil {
@@ -332,6 +340,9 @@ func (s *packStore) read(p *pack, off int64, depth int) (plumbing.ObjectType, []
 	if typ, data, ok := s.cache.get(key); ok {
 		return typ, data, nil
 	}
+	if typ, data, ok := s.commits.get(key); ok {
+		return typ, data, nil
+	}
 	if depth > maxDeltaDepth {
 		return 0, nil, fmt.Errorf("%w: delta chain longer than %d", errPack, maxDeltaDepth)
 	}
@@ -387,6 +398,10 @@ func (s *packStore) read(p *pack, off int64, depth int) (plumbing.ObjectType, []
 			return 0, nil, fmt.Errorf("%w: delta at %d: %v", errPack, off, err)
 		}
 		typ = btyp
+	}
+	if depth == 0 && base.pack == nil && typ == plumbing.CommitObject {
+		s.commits.put(key, typ, data) // a whole commit is seldom a delta base
+		return typ, data, nil
 	}
 	s.cache.put(key, typ, data)
 	return typ, data, nil
