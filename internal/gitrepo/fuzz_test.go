@@ -31,7 +31,7 @@ func FuzzPackRead(f *testing.F) {
 		if err != nil {
 			return
 		}
-		s := &packStore{packs: []*pack{p}, cache: newBaseCache(packCache)}
+		s := newStore(nil, "", p)
 		for i := 0; i < p.n && i < 32; i++ {
 			var h plumbing.Hash
 			copy(h[:], p.names[i*20:])

@@ -48,8 +48,8 @@ type packStore struct {
 	// heap (each new page a fault), while validate --all reads the same
 	// base commits for many patches.
 	commits *baseCache
-	zr    io.ReadCloser // reused: a new zlib reader allocates its window
-	nodes map[Hash]node // commits read for walks, by id
+	zr      io.ReadCloser // reused: a new zlib reader allocates its window
+	nodes   map[Hash]node // commits read for walks, by id
 }
 
 // packCache bounds the inflated objects kept for delta chains and repeated
@@ -59,6 +59,12 @@ const packCache = 96 << 20
 // commitCache bounds the whole commits packStore.commits keeps.
 const commitCache = 64 << 10
 
+// newStore is a packStore in front of st with no packs yet.
+func newStore(st storage.Storer, objectsDir string, packs ...*pack) *packStore {
+	return &packStore{Storer: st, packs: packs, objects: objectsDir,
+		cache: newBaseCache(packCache), commits: newBaseCache(commitCache), nodes: map[Hash]node{}}
+}
+
 // newPackStore puts the packs in objectsDir in front of st. A directory
 // without packs, or a platform without memory-mapped files, gives st as it is.
 func newPackStore(st storage.Storer, objectsDir string) storage.Storer {
@@ -67,7 +73,7 @@ func newPackStore(st storage.Storer, objectsDir string) storage.Storer {
 	}
 	idxs, _ := filepath.Glob(filepath.Join(objectsDir, "pack", "pack-*.idx"))
 	sort.Strings(idxs)
-	s := &packStore{Storer: st, objects: objectsDir, cache: newBaseCache(packCache), commits: newBaseCache(commitCache), nodes: map[Hash]node{}}
+	s := newStore(st, objectsDir)
 	for _, idx := range idxs {
 		p, err := openPack(idx)
 		if err != nil {

@@ -238,7 +238,7 @@ func TestPackStoreDamage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := &packStore{packs: []*pack{p}, cache: newBaseCache(packCache)}
+		s := newStore(nil, "", p)
 		for _, h := range ids {
 			o, ok := p.find(h)
 			if !ok {
