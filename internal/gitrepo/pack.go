@@ -41,6 +41,8 @@ type packStore struct {
 	packs   []*pack
 	objects string // the objects directory
 
+	// mu guards the caches and nodes; objects are inflated outside it, so
+	// several goroutines can read at once (the pack data never changes).
 	mu    sync.Mutex
 	cache *baseCache
 	// commits keeps the last whole commits read, apart from cache: a walk
@@ -48,8 +50,10 @@ type packStore struct {
 	// heap (each new page a fault), while validate --all reads the same
 	// base commits for many patches.
 	commits *baseCache
-	zr      io.ReadCloser // reused: a new zlib reader allocates its window
 	nodes   map[Hash]node // commits read for walks, by id
+
+	zrs   sync.Pool  // zlib readers, reused: a new one allocates its window
+	gitMu sync.Mutex // go-git's storage is not read from several goroutines
 }
 
 // packCache bounds the inflated objects kept for delta chains and repeated
@@ -87,6 +91,14 @@ func newPackStore(st storage.Storer, objectsDir string) storage.Storer {
 	return s
 }
 
+// ConcurrentReads reports whether the repository's objects may be read from
+// several goroutines at once: when patchline reads its packs and loose
+// objects itself (go-git's storage is not safe for it).
+func (r *Repo) ConcurrentReads() bool {
+	_, ok := r.git.Storer.(*packStore)
+	return ok
+}
+
 // EncodedObject implements storer.EncodedObjectStorer.
 func (s *packStore) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
 	for _, p := range s.packs {
@@ -94,9 +106,7 @@ func (s *packStore) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumb
 		if !ok {
 			continue
 		}
-		s.mu.Lock()
 		typ, data, err := s.read(p, off, 0)
-		s.mu.Unlock()
 		if err != nil {
 			break // let go-git try, and report the damage in its words
 		}
@@ -111,6 +121,8 @@ func (s *packStore) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumb
 		}
 		return &packedObject{hash: h, typ: typ, data: data}, nil
 	}
+	s.gitMu.Lock()
+	defer s.gitMu.Unlock()
 	return s.Storer.EncodedObject(t, h)
 }
 
@@ -131,18 +143,18 @@ func (s *packStore) loose(h Hash) (plumbing.ObjectType, []byte, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.startInflate(raw); err != nil {
+	zr, err := s.inflater(raw)
+	if err != nil {
 		return 0, nil, err
 	}
+	defer s.zrs.Put(zr)
 	var head [32]byte
 	n := 0
 	for {
 		if n == len(head) {
 			return 0, nil, errors.New("loose object header too long")
 		}
-		if _, err := io.ReadFull(s.zr, head[n:n+1]); err != nil {
+		if _, err := io.ReadFull(zr, head[n:n+1]); err != nil {
 			return 0, nil, err
 		}
 		if head[n] == 0 {
@@ -160,11 +172,11 @@ func (s *packStore) loose(h Hash) (plumbing.ObjectType, []byte, error) {
 		return 0, nil, fmt.Errorf("loose object header %q", head[:n])
 	}
 	data := make([]byte, size)
-	if _, err := io.ReadFull(s.zr, data); err != nil {
+	if _, err := io.ReadFull(zr, data); err != nil {
 		return 0, nil, err
 	}
 	var one [1]byte
-	if n, err := s.zr.Read(one[:]); n != 0 || err != io.EOF {
+	if n, err := zr.Read(one[:]); n != 0 || err != io.EOF {
 		return 0, nil, errors.New("loose object longer than its header says")
 	}
 	sum := sha1.New()
@@ -176,19 +188,16 @@ func (s *packStore) loose(h Hash) (plumbing.ObjectType, []byte, error) {
 	return typ, data, nil
 }
 
-// startInflate points s.zr at a zlib stream, reusing the reader: a new one
-// allocates its window. Callers hold s.mu.
-func (s *packStore) startInflate(src []byte) error {
-	var err error
-	if s.zr == nil {
-		s.zr, err = zlib.NewReader(bytes.NewReader(src))
-	} else {
-		err = s.zr.(zlib.Resetter).Reset(bytes.NewReader(src), nil)
+// inflater is a zlib reader of src from the pool (a new one allocates
+// its window); callers give it back with s.zrs.Put.
+func (s *packStore) inflater(src []byte) (io.ReadCloser, error) {
+	if zr, ok := s.zrs.Get().(io.ReadCloser); ok {
+		if err := zr.(zlib.Resetter).Reset(bytes.NewReader(src), nil); err != nil {
+			return nil, err
+		}
+		return zr, nil
 	}
-	if err != nil {
-		s.zr = nil
-	}
-	return err
+	return zlib.NewReader(bytes.NewReader(src))
 }
 
 // readFileMax reads a file of at most max bytes.
@@ -215,6 +224,8 @@ func (s *packStore) HasEncodedObject(h plumbing.Hash) error {
 			return nil
 		}
 	}
+	s.gitMu.Lock()
+	defer s.gitMu.Unlock()
 	return s.Storer.HasEncodedObject(h)
 }
 
@@ -235,8 +246,9 @@ const maxNodes = 1 << 18
 // parse; go-git then reads it and reports what is wrong.
 func (s *packStore) commitNode(h Hash) (node, bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if n, ok := s.nodes[h]; ok {
+	n, ok := s.nodes[h]
+	s.mu.Unlock()
+	if ok {
 		return n, true
 	}
 	for _, p := range s.packs {
@@ -262,10 +274,12 @@ func (s *packStore) commitNode(h Hash) (node, bool) {
 		if !ok {
 			return node{}, false
 		}
+		s.mu.Lock()
 		if len(s.nodes) >= maxNodes {
 			clear(s.nodes)
 		}
 		s.nodes[h] = n
+		s.mu.Unlock()
 		return n, true
 	}
 	return node{}, false
@@ -343,10 +357,7 @@ var errPack = errors.New("malformed pack")
 // read inflates the object at off in p, resolving deltas against their bases.
 func (s *packStore) read(p *pack, off int64, depth int) (plumbing.ObjectType, []byte, error) {
 	key := baseKey{p, off}
-	if typ, data, ok := s.cache.get(key); ok {
-		return typ, data, nil
-	}
-	if typ, data, ok := s.commits.get(key); ok {
+	if typ, data, ok := s.cached(key); ok {
 		return typ, data, nil
 	}
 	if depth > maxDeltaDepth {
@@ -405,12 +416,24 @@ func (s *packStore) read(p *pack, off int64, depth int) (plumbing.ObjectType, []
 		}
 		typ = btyp
 	}
+	s.mu.Lock()
 	if depth == 0 && base.pack == nil && typ == plumbing.CommitObject {
 		s.commits.put(key, typ, data) // a whole commit is seldom a delta base
-		return typ, data, nil
+	} else {
+		s.cache.put(key, typ, data)
 	}
-	s.cache.put(key, typ, data)
+	s.mu.Unlock()
 	return typ, data, nil
+}
+
+// cached is the object at key if a cache holds it.
+func (s *packStore) cached(key baseKey) (plumbing.ObjectType, []byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if typ, data, ok := s.cache.get(key); ok {
+		return typ, data, true
+	}
+	return s.commits.get(key)
 }
 
 // pack is one pack file and its version 2 index, both mapped into memory.
@@ -557,16 +580,18 @@ func (s *packStore) inflate(p *pack, pos, size int64) ([]byte, error) {
 	if avail <= 0 || size < 0 || size > avail*1032+64 {
 		return nil, fmt.Errorf("%w: object at %d declares %d bytes", errPack, pos, size)
 	}
-	if err := s.startInflate(p.data[pos : pos+avail]); err != nil {
+	zr, err := s.inflater(p.data[pos : pos+avail])
+	if err != nil {
 		return nil, fmt.Errorf("%w: inflate at %d: %v", errPack, pos, err)
 	}
+	defer s.zrs.Put(zr)
 	out := make([]byte, size)
-	if _, err := io.ReadFull(s.zr, out); err != nil {
+	if _, err := io.ReadFull(zr, out); err != nil {
 		return nil, fmt.Errorf("%w: inflate at %d: %v", errPack, pos, err)
 	}
 	// The stream must end here; reading its end checks its Adler-32.
 	var one [1]byte
-	if n, err := s.zr.Read(one[:]); n != 0 || err != io.EOF {
+	if n, err := zr.Read(one[:]); n != 0 || err != io.EOF {
 		return nil, fmt.Errorf("%w: inflate at %d: the object is longer than %d bytes or damaged", errPack, pos, size)
 	}
 	return out, nil

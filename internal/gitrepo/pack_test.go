@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -374,5 +375,61 @@ func TestPackStoreLooseObjects(t *testing.T) {
 	}
 	if _, _, err := ps.loose(plumbing.NewHash(commit)); err == nil {
 		t.Error("a truncated loose file was read")
+	}
+}
+
+// TestPackStoreConcurrentReads reads every object of a packed repository
+// from several goroutines at once, through the caches, the commit nodes
+// and the shared zlib readers, and wants what one goroutine read alone.
+// CI runs it under the race detector.
+func TestPackStoreConcurrentReads(t *testing.T) {
+	t.Parallel()
+	dir := packedRepo(t)
+	gitDir := filepath.Join(dir, ".git")
+	plain := filesystem.NewStorage(osfs.New(gitDir), cache.NewObjectLRUDefault())
+	ids := allObjects(t, dir)
+	want := map[plumbing.Hash][]byte{}
+	for _, h := range ids {
+		obj, err := plain.EncodedObject(plumbing.AnyObject, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[h] = readAll(t, obj)
+	}
+	ps, ok := newPackStore(plain, filepath.Join(gitDir, "objects")).(*packStore)
+	if !ok {
+		t.Fatal("newPackStore did not take the pack")
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range ids {
+				h := ids[(i*7+g*len(ids)/4)%len(ids)] // each goroutine its own order
+				obj, err := ps.EncodedObject(plumbing.AnyObject, h)
+				if err != nil {
+					errs <- fmt.Errorf("%s: %v", h, err)
+					return
+				}
+				po := obj.(*packedObject)
+				if !bytes.Equal(po.data, want[h]) {
+					errs <- fmt.Errorf("%s: bytes differ from go-git's", h)
+					return
+				}
+				if po.typ == plumbing.CommitObject {
+					if _, ok := ps.commitNode(h); !ok {
+						errs <- fmt.Errorf("%s: no commit node", h)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

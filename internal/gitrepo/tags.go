@@ -33,8 +33,6 @@ type tagHead struct {
 // is false when h is not in a pack or its head does not parse as git writes
 // it; go-git then reads it and reports what is wrong.
 func (s *packStore) tagHead(h Hash) (tagHead, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, p := range s.packs {
 		off, ok := p.find(h)
 		if !ok {
@@ -66,8 +64,6 @@ func (s *packStore) tagHead(h Hash) (tagHead, bool) {
 // objectType is the type of packed object h, read from its pack entry's
 // header; a delta's type is its base's.
 func (s *packStore) objectType(h Hash) (plumbing.ObjectType, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, p := range s.packs {
 		off, ok := p.find(h)
 		if !ok {
@@ -99,11 +95,13 @@ func (s *packStore) inflatePrefix(p *pack, pos, size, limit int64) ([]byte, erro
 	if avail <= 0 || size < 0 {
 		return nil, fmt.Errorf("%w: object at %d declares %d bytes", errPack, pos, size)
 	}
-	if err := s.startInflate(p.data[pos : pos+avail]); err != nil {
+	zr, err := s.inflater(p.data[pos : pos+avail])
+	if err != nil {
 		return nil, fmt.Errorf("%w: inflate at %d: %v", errPack, pos, err)
 	}
+	defer s.zrs.Put(zr)
 	out := make([]byte, min(size, limit))
-	if _, err := io.ReadFull(s.zr, out); err != nil {
+	if _, err := io.ReadFull(zr, out); err != nil {
 		return nil, fmt.Errorf("%w: inflate at %d: %v", errPack, pos, err)
 	}
 	return out, nil
@@ -162,7 +160,7 @@ func parseTagHead(data []byte) (tagHead, bool) {
 // as a delta of another tag takes its headers from the start of that tag,
 // and its base's message is never inflated.
 func (s *packStore) readPrefix(p *pack, off, limit int64, depth int) (typ plumbing.ObjectType, data []byte, whole bool, err error) {
-	if typ, data, ok := s.cache.get(baseKey{p, off}); ok {
+	if typ, data, ok := s.cached(baseKey{p, off}); ok {
 		return typ, data, true, nil
 	}
 	if depth > maxDeltaDepth {

@@ -37,9 +37,11 @@ type History struct {
 	atCommit map[gitrepo.Hash]gitrepo.Hash
 	trees    map[gitrepo.Hash]*object.Tree    // patches/ trees read whole, by hash
 	patches  map[gitrepo.Hash]*registry.Patch // by the hash of the patch's folder
-	walks    map[Span]*Walk
-	lines    []Line
-	recorded *Recorded // approvals outside the manifests, read once
+	// prefetched are listings read ahead by a walk's prefetcher, by root tree.
+	prefetched map[gitrepo.Hash]rootListing
+	walks      map[Span]*Walk
+	lines      []Line
+	recorded   *Recorded // approvals outside the manifests, read once
 }
 
 // New reads the repository's tags and release lines.
@@ -141,6 +143,13 @@ func (h *History) listing(c gitrepo.CommitInfo) (gitrepo.Hash, Listing, error) {
 	if th, ok := h.atCommit[c.Hash]; ok {
 		return th, h.listings[th], nil
 	}
+	if rl, ok := h.prefetched[c.Tree]; ok {
+		h.atCommit[c.Hash] = rl.th
+		if _, ok := h.listings[rl.th]; !ok {
+			h.listings[rl.th] = rl.l
+		}
+		return rl.th, h.listings[rl.th], nil
+	}
 	root, err := h.Reg.Repo.TreeEntries(c.Tree, registry.Dir)
 	if err != nil {
 		return plumbing.ZeroHash, nil, fmt.Errorf("read tree of %s: %w", c.Hash, err)
@@ -153,20 +162,31 @@ func (h *History) listing(c gitrepo.CommitInfo) (gitrepo.Hash, Listing, error) {
 	if l, ok := h.listings[th]; ok {
 		return th, l, nil
 	}
-	l := Listing{}
-	if !th.IsZero() {
-		entries, err := h.Reg.Repo.TreeEntries(th, "")
-		if err != nil {
-			return plumbing.ZeroHash, nil, fmt.Errorf("read %s/ of %s: %w", registry.Dir, c.Hash, err)
-		}
-		for _, e := range entries {
-			if e.Dir {
-				l[e.Name] = e.Hash
-			}
-		}
+	l, err := readListing(h.Reg.Repo, th)
+	if err != nil {
+		return plumbing.ZeroHash, nil, fmt.Errorf("read %s/ of %s: %w", registry.Dir, c.Hash, err)
 	}
 	h.listings[th] = l
 	return th, l, nil
+}
+
+// readListing reads the names and ids of the folders of a patches/ tree
+// (none for the zero hash).
+func readListing(repo *gitrepo.Repo, th gitrepo.Hash) (Listing, error) {
+	l := Listing{}
+	if th.IsZero() {
+		return l, nil
+	}
+	entries, err := repo.TreeEntries(th, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if e.Dir {
+			l[e.Name] = e.Hash
+		}
+	}
+	return l, nil
 }
 
 // Patch reads patches/<ID>/ as a commit holds it; ok is false when the
@@ -313,8 +333,13 @@ func (h *History) walk(s Span) (*Walk, error) {
 func (h *History) walkUntil(s Span, stopAt time.Time, inRange map[gitrepo.Hash]bool, giveUp time.Time) (w *Walk, ok bool, err error) {
 	repo := h.Reg.Repo
 	w = &Walk{Tip: s.Tip}
+	pre := h.prefetch()
+	defer pre.stop()
+	// The first parents, newest first, each with the parent it is compared
+	// with; their listings are read on another goroutine meanwhile.
+	type link struct{ c, parent gitrepo.CommitInfo }
+	var chain []link
 	cur := s.Tip
-	var steps []Step
 	var next gitrepo.CommitInfo // the parent read by the step before
 	fast := !giveUp.IsZero()
 	for !cur.IsZero() {
@@ -330,6 +355,7 @@ func (h *History) walkUntil(s Span, stopAt time.Time, inRange map[gitrepo.Hash]b
 			if c, err = repo.CommitInfo(cur); err != nil {
 				return nil, false, err
 			}
+			pre.add(c)
 		}
 		w.Commits++
 		when := c.Committed
@@ -342,25 +368,36 @@ func (h *History) walkUntil(s Span, stopAt time.Time, inRange map[gitrepo.Hash]b
 		if w.End.IsZero() && (s.Until.IsZero() || !when.After(s.Until)) {
 			w.End = cur
 		}
+		l := link{c: c}
+		if len(c.Parents) > 0 {
+			if l.parent, err = repo.CommitInfo(c.Parents[0]); err != nil {
+				return nil, false, err
+			}
+			pre.add(l.parent)
+			next = l.parent
+		}
+		chain = append(chain, l)
+		cur = l.parent.Hash
+	}
+	if fast && !ok {
+		return nil, false, nil
+	}
+	pre.wait()
+	var steps []Step
+	for _, l := range chain {
+		c := l.c
 		th, cl, err := h.listing(c)
 		if err != nil {
 			return nil, false, err
 		}
-		var parent gitrepo.Hash
 		var pl Listing
 		var ph gitrepo.Hash
-		if len(c.Parents) > 0 {
-			parent = c.Parents[0]
-			pc, err := repo.CommitInfo(parent)
-			if err != nil {
-				return nil, false, err
-			}
-			next = pc
-			if ph, pl, err = h.listing(pc); err != nil {
+		if !l.parent.Hash.IsZero() {
+			if ph, pl, err = h.listing(l.parent); err != nil {
 				return nil, false, err
 			}
 		}
-		st := Step{Commit: cur, Parent: parent, When: when.UTC(), Subject: subject(c.Message)}
+		st := Step{Commit: c.Hash, Parent: l.parent.Hash, When: c.Committed.UTC(), Subject: subject(c.Message)}
 		st.PatchIDs, st.Approvals = trailers(c.Message)
 		st.Revert = isRevert(c.Message)
 		if th != ph {
@@ -384,10 +421,6 @@ func (h *History) walkUntil(s Span, stopAt time.Time, inRange map[gitrepo.Hash]b
 		if len(st.Added)+len(st.Changed)+len(st.Removed)+len(st.PatchIDs) > 0 {
 			steps = append(steps, st)
 		}
-		cur = parent
-	}
-	if fast && !ok {
-		return nil, false, nil
 	}
 	for i := len(steps) - 1; i >= 0; i-- {
 		w.Steps = append(w.Steps, steps[i])

@@ -1,11 +1,15 @@
 package history
 
 import (
+	"fmt"
+	"os/exec"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/patchline/patchline/internal/config"
+	"github.com/patchline/patchline/internal/gitrepo"
 	"github.com/patchline/patchline/internal/registry"
 	"github.com/patchline/patchline/internal/repotest"
 )
@@ -198,4 +202,79 @@ func addedIn(w *Walk) []string {
 		added = append(added, st.Added...)
 	}
 	return added
+}
+
+// TestWalkPacked walks a line before and after `git repack`: packed, the
+// walk reads the patches/ listings on another goroutine while it reads the
+// commits (prefetch.go), and must find exactly the steps it found reading
+// loose objects one at a time. The line is long enough to fill the
+// prefetcher's queue.
+func TestWalkPacked(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is needed to pack the repository")
+	}
+	r := repotest.New(t)
+	r.Commit("product", map[string]string{"a.txt": "a\n"})
+	start := r.Tag("v2026.1.0")
+	r.SwitchNew("release/v2026.1", start)
+	for i := range 400 {
+		files := map[string]string{"a.txt": fmt.Sprintf("a%d\n", i)}
+		msg := fmt.Sprintf("change %d", i)
+		switch {
+		case i%50 == 7:
+			id := fmt.Sprintf("PL-2026-%04d", i)
+			files["patches/"+id+"/patch.toml"] = id + "\n"
+			msg = "Merge " + id + "\n\nPatch-Id: " + id + "\n"
+		case i%50 == 30:
+			id := fmt.Sprintf("PL-2026-%04d", i-23)
+			files["patches/"+id+"/patch.toml"] = id + ", changed\n"
+		}
+		r.Commit(msg, files)
+		if i%100 == 99 {
+			r.Tag(fmt.Sprintf("v2026.1.%d", i/100+1))
+		}
+	}
+	walk := func(repo *gitrepo.Repo) *Walk {
+		t.Helper()
+		h, err := New(&registry.Registry{Repo: repo, Config: config.Default("x", "")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		line, ok := h.Line("v2026.1")
+		if !ok {
+			t.Fatal("no line v2026.1")
+		}
+		tip, _ := line.Tip()
+		w, err := h.Walk(Span{Tip: tip, Stop: start})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(h.prefetched) > 0; got != repo.ConcurrentReads() {
+			t.Fatalf("listings read ahead: %v, want %v", got, repo.ConcurrentReads())
+		}
+		return w
+	}
+	if r.Repo.ConcurrentReads() {
+		t.Fatal("a repository of loose objects only reads them through go-git, one at a time")
+	}
+	loose := walk(r.Repo)
+	cmd := exec.Command("git", "-C", r.Dir, "repack", "-a", "-d", "-q")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git repack: %v\n%s", err, out)
+	}
+	repo, err := gitrepo.Open(r.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !repo.ConcurrentReads() {
+		t.Fatal("the packed repository is not read by patchline's pack reader")
+	}
+	packed := walk(repo)
+	if loose.Commits != 400 || len(loose.Steps) != 16 {
+		t.Fatalf("loose: %d commits and %d steps, want 400 and 16", loose.Commits, len(loose.Steps))
+	}
+	if !reflect.DeepEqual(loose, packed) {
+		t.Errorf("packed walk differs:\n got %+v\nwant %+v", packed, loose)
+	}
 }
