@@ -118,6 +118,32 @@ func readAll(t *testing.T, obj plumbing.EncodedObject) []byte {
 	return data
 }
 
+// openStores is a repository's go-git storage and the packStore in front of
+// it, which must have taken its packs.
+func openStores(t *testing.T, gitDir string) (*filesystem.Storage, *packStore) {
+	t.Helper()
+	plain := filesystem.NewStorage(osfs.New(gitDir), cache.NewObjectLRUDefault())
+	ps, ok := newPackStore(plain, filepath.Join(gitDir, "objects")).(*packStore)
+	if !ok {
+		t.Fatal("newPackStore did not take the pack")
+	}
+	return plain, ps
+}
+
+// objectBytes is every object's content as go-git reads it.
+func objectBytes(t *testing.T, st *filesystem.Storage, ids []plumbing.Hash) map[plumbing.Hash][]byte {
+	t.Helper()
+	want := map[plumbing.Hash][]byte{}
+	for _, h := range ids {
+		obj, err := st.EncodedObject(plumbing.AnyObject, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[h] = readAll(t, obj)
+	}
+	return want
+}
+
 // TestPackStoreMatchesGoGit reads every object of packed repositories
 // through packStore and through go-git's own storage, and wants the same
 // type and bytes, for offset deltas and for deltas that name their base by id.
@@ -135,12 +161,7 @@ func TestPackStoreMatchesGoGit(t *testing.T) {
 			t.Parallel()
 			dir := packedRepo(t, tt.config...)
 			gitDir := filepath.Join(dir, ".git")
-			plain := filesystem.NewStorage(osfs.New(gitDir), cache.NewObjectLRUDefault())
-			st := newPackStore(plain, filepath.Join(gitDir, "objects"))
-			ps, ok := st.(*packStore)
-			if !ok {
-				t.Fatal("newPackStore did not take the pack")
-			}
+			plain, ps := openStores(t, gitDir)
 			ids := allObjects(t, dir)
 			if len(ids) < 100 {
 				t.Fatalf("only %d objects: the fixture is too small to have delta chains", len(ids))
@@ -210,14 +231,7 @@ func TestPackStoreDamage(t *testing.T) {
 	ids := allObjects(t, dir)
 	gitDir := filepath.Join(dir, ".git")
 	plain := filesystem.NewStorage(osfs.New(gitDir), cache.NewObjectLRUDefault())
-	want := map[plumbing.Hash][]byte{}
-	for _, h := range ids {
-		obj, err := plain.EncodedObject(plumbing.AnyObject, h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want[h] = readAll(t, obj)
-	}
+	want := objectBytes(t, plain, ids)
 	idxs, _ := filepath.Glob(filepath.Join(gitDir, "objects", "pack", "*.idx"))
 	if len(idxs) != 1 {
 		t.Fatalf("%d pack indexes, want 1", len(idxs))
@@ -291,11 +305,7 @@ func TestCommitNodeLongHeaders(t *testing.T) {
 	git("update-ref", "refs/heads/main", tip)
 	git("repack", "-a", "-d", "-q")
 
-	plain := filesystem.NewStorage(osfs.New(filepath.Join(dir, ".git")), cache.NewObjectLRUDefault())
-	ps, ok := newPackStore(plain, filepath.Join(dir, ".git", "objects")).(*packStore)
-	if !ok {
-		t.Fatal("newPackStore did not take the pack")
-	}
+	_, ps := openStores(t, filepath.Join(dir, ".git"))
 	n, ok := ps.commitNode(plumbing.NewHash(tip))
 	if !ok || len(n.parents) != 24 || !n.when.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("got %d parents at %v (ok %v), want 24 at 2026-01-01", len(n.parents), n.when, ok)
@@ -321,11 +331,7 @@ func TestPackStoreLooseObjects(t *testing.T) {
 	blob := git("rev-parse", "HEAD:unpacked.txt")
 	loose := []string{git("rev-parse", "HEAD"), git("rev-parse", "HEAD^{tree}"), blob}
 	gitDir := filepath.Join(dir, ".git")
-	plain := filesystem.NewStorage(osfs.New(gitDir), cache.NewObjectLRUDefault())
-	ps, ok := newPackStore(plain, filepath.Join(gitDir, "objects")).(*packStore)
-	if !ok {
-		t.Fatal("newPackStore did not take the pack")
-	}
+	plain, ps := openStores(t, gitDir)
 	path := func(id string) string { return filepath.Join(gitDir, "objects", id[:2], id[2:]) }
 	for _, id := range loose {
 		h := plumbing.NewHash(id)
@@ -386,20 +392,9 @@ func TestPackStoreConcurrentReads(t *testing.T) {
 	t.Parallel()
 	dir := packedRepo(t)
 	gitDir := filepath.Join(dir, ".git")
-	plain := filesystem.NewStorage(osfs.New(gitDir), cache.NewObjectLRUDefault())
+	plain, ps := openStores(t, gitDir)
 	ids := allObjects(t, dir)
-	want := map[plumbing.Hash][]byte{}
-	for _, h := range ids {
-		obj, err := plain.EncodedObject(plumbing.AnyObject, h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want[h] = readAll(t, obj)
-	}
-	ps, ok := newPackStore(plain, filepath.Join(gitDir, "objects")).(*packStore)
-	if !ok {
-		t.Fatal("newPackStore did not take the pack")
-	}
+	want := objectBytes(t, plain, ids)
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
 	for g := range 4 {
