@@ -290,3 +290,41 @@ func TestRekorV2EntryHash(t *testing.T) {
 		t.Errorf("rebuilt entry hash %x, want %x (of %s)", got, want, body)
 	}
 }
+
+// TestKeylessRekorV2EntryIsTheBundles: a Rekor v2 entry whose checkpoint
+// reads as a Rekor v1 one ("NAME - 42") is proved by its own body, which
+// sigstore-go then never compares with the bundle. patchline wants that
+// body to be the bundle's entry: another signature's entry, however
+// genuinely logged, does not vouch for this one.
+func TestKeylessRekorV2EntryIsTheBundles(t *testing.T) {
+	t.Parallel()
+	ss := newSigstore(t)
+	rootJSON, err := ss.TrustedRoot(signtest.RootOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, other := []byte("the bundle's bytes\n"), []byte("other bytes\n")
+	v1Style := signtest.SignOptions{RekorV2: true, CheckpointOrigin: "rekor-v2.localhost - 42"}
+	own := signKeyless(t, ss, testIdentity, msg, v1Style)
+	digest := sha256.Sum256(msg)
+	policy := KeylessPolicy{Identity: testIdentity, Issuer: testIssuer}
+	if err := patchlineVerify(own, rootJSON, policy, digest[:]); err != nil {
+		t.Fatalf("its own entry: %v", err)
+	}
+	if err := sigstoreGoVerify(own, rootJSON, policy, digest[:]); err != nil {
+		t.Fatalf("sigstore-go refuses its own entry: %v", err)
+	}
+	// The entry of another signature, spliced in.
+	var donor map[string]any
+	if err := json.Unmarshal(signKeyless(t, ss, testIdentity, other, v1Style), &donor); err != nil {
+		t.Fatal(err)
+	}
+	spliced := editBundle(t, own, func(m map[string]any) {
+		m["verificationMaterial"].(map[string]any)["tlogEntries"] = donor["verificationMaterial"].(map[string]any)["tlogEntries"]
+	})
+	err = patchlineVerify(spliced, rootJSON, policy, digest[:])
+	if err == nil || !strings.Contains(err.Error(), "is not this bundle's signature") {
+		t.Errorf("another signature's entry: %v, want it refused as not this bundle's", err)
+	}
+	t.Logf("sigstore-go on the same bundle: %v", sigstoreGoVerify(spliced, rootJSON, policy, digest[:]))
+}

@@ -270,7 +270,7 @@ func verifyLogEntries(tr *root.TrustedRoot, entries []*logEntry, sc signedConten
 		}
 	}
 	logs := tr.RekorLogs()
-	verified := map[string]bool{}
+	verified, timed := map[string]bool{}, map[string]bool{}
 	var times []time.Time
 	for _, e := range entries {
 		log, ok := logs[hex.EncodeToString([]byte(e.keyID()))]
@@ -301,7 +301,10 @@ func verifyLogEntries(tr *root.TrustedRoot, entries []*logEntry, sc signedConten
 		if t := e.integratedTime(); !t.IsZero() && (sc.cert.NotAfter.Before(t) || sc.cert.NotBefore.After(t)) {
 			return nil, errors.New("the log saw the entry outside its certificate's validity")
 		}
-		if e.hasPromise() && !verified[e.keyID()] {
+		// One time per log: a log's promise is one observer, however many
+		// of its entries the bundle carries.
+		if e.hasPromise() && !timed[e.keyID()] {
+			timed[e.keyID()] = true
 			times = append(times, e.integratedTime())
 		}
 		verified[e.keyID()] = true
@@ -387,6 +390,18 @@ func verifyInclusion(e *logEntry, log *root.TransparencyLog, sc signedContent) e
 			return errors.New("the inclusion proof's index or tree size is negative")
 		}
 		leaf := rfc6962.DefaultHasher.HashLeaf(e.tle.CanonicalizedBody)
+		if e.v2 {
+			// Its body is never compared with the bundle (sameAsLogged is
+			// for Rekor v1 bodies), so it must be the bundle's own entry.
+			// sigstore-go does not ask this; patchline is stricter here.
+			want, err := rekorV2EntryHash(sc)
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(leaf, want) {
+				return errors.New("the Rekor v2 entry is not this bundle's signature")
+			}
+		}
 		if err := proof.VerifyInclusion(rfc6962.DefaultHasher, uint64(p.LogIndex), uint64(p.TreeSize), leaf, p.Hashes, p.RootHash); err != nil {
 			return fmt.Errorf("the inclusion proof: %v", err)
 		}

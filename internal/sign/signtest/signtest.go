@@ -140,6 +140,10 @@ type SignOptions struct {
 	// hashedrekord 0.0.2 entry with an inclusion proof in a tree of
 	// several entries and no promise, so only a timestamp says when.
 	RekorV2 bool
+	// CheckpointOrigin, with RekorV2, puts this first line in the signed
+	// checkpoint instead of the log's host name: "NAME - 42" is how a
+	// Rekor v1 checkpoint starts, which verifiers read the other way.
+	CheckpointOrigin string
 }
 
 // Sign signs data keylessly as identity, vouched for by issuer, and
@@ -176,7 +180,7 @@ func (s *Sigstore) Sign(identity, issuer string, data []byte, opts SignOptions) 
 		}
 		var tle *protorekor.TransparencyLogEntry
 		if opts.RekorV2 {
-			tle, err = s.rekorV2Entry(vc.Certificate(), ms.Signature(), ms.Digest())
+			tle, err = s.rekorV2Entry(vc.Certificate(), ms.Signature(), ms.Digest(), opts.CheckpointOrigin)
 		} else {
 			tle, err = s.withInclusionProof(entries[0])
 		}
@@ -256,7 +260,7 @@ func (s *Sigstore) withInclusionProof(e *tlog.Entry) (*protorekor.TransparencyLo
 // rekorV2Entry logs a signature in the Rekor v2 log as the fourth of six
 // entries and returns its entry with the inclusion proof and the signed
 // checkpoint, as Rekor v2 returns them.
-func (s *Sigstore) rekorV2Entry(cert *x509.Certificate, sig, digest []byte) (*protorekor.TransparencyLogEntry, error) {
+func (s *Sigstore) rekorV2Entry(cert *x509.Certificate, sig, digest []byte, origin string) (*protorekor.TransparencyLogEntry, error) {
 	alg, err := signature.GetDefaultAlgorithmDetails(cert.PublicKey, options.WithED25519ph())
 	if err != nil {
 		return nil, err
@@ -294,7 +298,10 @@ func (s *Sigstore) rekorV2Entry(cert *x509.Certificate, sig, digest []byte) (*pr
 	if err != nil {
 		return nil, err
 	}
-	cp := flog.Checkpoint{Origin: u.Hostname(), Size: size, Hash: treeHash(leaves)}.Marshal()
+	if origin == "" {
+		origin = u.Hostname()
+	}
+	cp := flog.Checkpoint{Origin: origin, Size: size, Hash: treeHash(leaves)}.Marshal()
 	signed, err := note.Sign(&note.Note{Text: string(cp)}, signer)
 	if err != nil {
 		return nil, err
