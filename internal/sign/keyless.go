@@ -343,7 +343,11 @@ func VerifyKeyless(tr *TrustedRoot, b *KeylessBundle, policy KeylessPolicy, dige
 	if err != nil {
 		return nil, invalid("the Sigstore bundle's transparency log entry does not verify against the trusted root's logs: the entry is not for this signature and certificate, the bundle was altered, or another log made it (%v)", err)
 	}
-	tsaTimes, tsaErrs := verifyTimestamps(tr.root, b.bundle.GetVerificationMaterial().GetTimestampVerificationData().GetRfc3161Timestamps(), signed.signature)
+	stamps := b.bundle.GetVerificationMaterial().GetTimestampVerificationData().GetRfc3161Timestamps()
+	if len(stamps) > maxTimestamps {
+		return nil, invalid("the Sigstore bundle's timestamps do not verify against the trusted root: %d timestamps, more than the %d patchline reads", len(stamps), maxTimestamps)
+	}
+	tsaTimes, tsaErrs := verifyTimestamps(tr.root, stamps, signed.signature)
 	if len(logTimes)+len(tsaTimes) < 1 {
 		return nil, invalid("the Sigstore bundle's timestamps do not verify against the trusted root: neither a log's promise nor a timestamp authority says when it was signed (%v)", errors.Join(tsaErrs...))
 	}
@@ -379,9 +383,6 @@ func VerifyKeyless(tr *TrustedRoot, b *KeylessBundle, policy KeylessPolicy, dige
 // signature against the root's timestamp authorities, one per authority,
 // and returns the times they vouch for and why the others failed.
 func verifyTimestamps(tr *root.TrustedRoot, stamps []*protocommon.RFC3161SignedTimestamp, sig []byte) ([]time.Time, []error) {
-	if len(stamps) > maxTimestamps {
-		return nil, []error{fmt.Errorf("%d timestamps, more than the %d patchline reads", len(stamps), maxTimestamps)}
-	}
 	var times []time.Time
 	var errs []error
 	seen := map[string]bool{}

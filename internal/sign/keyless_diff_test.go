@@ -328,3 +328,29 @@ func TestKeylessRekorV2EntryIsTheBundles(t *testing.T) {
 	}
 	t.Logf("sigstore-go on the same bundle: %v", sigstoreGoVerify(spliced, rootJSON, policy, digest[:]))
 }
+
+// TestKeylessTooManyTimestamps: a bundle padded with timestamps is refused
+// as sigstore-go refuses it, even when its log entry alone would do.
+func TestKeylessTooManyTimestamps(t *testing.T) {
+	t.Parallel()
+	ss := newSigstore(t)
+	rootJSON, err := ss.TrustedRoot(signtest.RootOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := []byte("x")
+	digest := sha256.Sum256(msg)
+	policy := KeylessPolicy{Identity: testIdentity, Issuer: testIssuer}
+	padded := editBundle(t, signKeyless(t, ss, testIdentity, msg, signtest.SignOptions{}), func(m map[string]any) {
+		tvd := m["verificationMaterial"].(map[string]any)["timestampVerificationData"].(map[string]any)
+		ts := tvd["rfc3161Timestamps"].([]any)
+		for len(ts) <= maxTimestamps {
+			ts = append(ts, ts[0])
+		}
+		tvd["rfc3161Timestamps"] = ts
+	})
+	ours, theirs := patchlineVerify(padded, rootJSON, policy, digest[:]), sigstoreGoVerify(padded, rootJSON, policy, digest[:])
+	if ours == nil || theirs == nil || !strings.Contains(ours.Error(), "more than the 32") {
+		t.Errorf("%d timestamps: patchline %v, sigstore-go %v; want both to refuse", maxTimestamps+1, ours, theirs)
+	}
+}
