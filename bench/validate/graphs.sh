@@ -22,6 +22,11 @@
 #   --docs            write the block into docs/benchmarks.md (between
 #                     <!-- graphs-NAME:begin --> and <!-- graphs-NAME:end -->)
 #   --quick           the small repository of `run.sh --quick`, few runs
+#   --fresh           validate a fresh patch instead: in a `git clone --local`
+#                     of the repository, cut one with `patchline new` from the
+#                     newest release tag, dated a day after the newest commit
+#                     (the fix CI validates when it is pushed); --label
+#                     defaults to generated-fresh
 #
 # PATCHLINE=BIN uses that binary instead of building one from the work tree.
 #
@@ -40,7 +45,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 
-repo= id= notes= runs= label=generated title= about= docs=no quick=0
+repo= id= notes= runs= label= title= about= docs=no quick=0 fresh=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--repo) repo=$(cd "$2" && pwd); shift ;;
@@ -52,12 +57,14 @@ while [ $# -gt 0 ]; do
 	--about) about=$2; shift ;;
 	--docs) docs=yes ;;
 	--quick) quick=1 ;;
+	--fresh) fresh=1 ;;
 	-h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
 	*) echo "graphs.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
 	esac
 	shift
 done
 runs=${runs:-$([ $quick = 1 ] && echo 5 || echo 20)}
+label=${label:-$([ $fresh = 1 ] && echo generated-fresh || echo generated)}
 
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null LC_ALL=C
 log() { printf '\033[1mgraphs.sh:\033[0m %s\n' "$*" >&2; }
@@ -80,7 +87,7 @@ if [ -z "$repo" ]; then
 commits on main, 200 release tags over 8 lines, a maintenance branch per line, 2,000 patch branches), and its
 typical patch. Its commits are dated a few days after its tag, long before main's tip."
 fi
-[ -n "$id" ] || { echo "graphs.sh: --id is needed with --repo" >&2; exit 2; }
+[ -n "$id" ] || [ $fresh = 1 ] || { echo "graphs.sh: --id is needed with --repo" >&2; exit 2; }
 
 work=$root/bench/out/graphs/$label
 mkdir -p "$work"
@@ -89,6 +96,40 @@ if [ -z "$pl" ]; then
 	log "building patchline"
 	bash bench/build-patchline.sh "$work/patchline"
 	pl=$work/patchline
+fi
+
+if [ $fresh = 1 ]; then
+	# A clone, as CI has it, with one patch cut the way a developer cuts it.
+	# Identities and dates are fixed: reruns make the same commits.
+	src=$work/fresh-clone
+	log "fresh: cloning $repo and cutting a patch"
+	rm -rf "$src"
+	git clone -q --local "$repo" "$src"
+	export GIT_AUTHOR_NAME="Patch Bench" GIT_AUTHOR_EMAIL=bench@example.com
+	export GIT_COMMITTER_NAME="Patch Bench" GIT_COMMITTER_EMAIL=bench@example.com
+	newest=$(git -C "$src" for-each-ref --sort=-committerdate --count=1 --format='%(committerdate:unix)' refs/remotes refs/heads)
+	when=$((newest + 86400))
+	stamp=$(date -u -d "@$when" +%Y-%m-%dT%H:%M:%SZ)
+	export GIT_AUTHOR_DATE="@$when +0000" GIT_COMMITTER_DATE="@$when +0000" PATCHLINE_NOW=$stamp
+	tag=$(git -C "$src" tag -l 'v*' --sort=-v:refname | grep -E '^v[0-9]+\.[0-9]+\.[0-9]+$' | head -n 1)
+	# The first module, and the first file under its first glob.
+	read -r module glob < <(awk -F' *= *' '/^\[modules\]/ { m = 1; next } /^\[/ { m = 0 }
+		m && NF == 2 { g = $2; gsub(/^\[ *"|".*$/, "", g); print $1, g; exit }' "$src/.patchline.toml")
+	id=$("$pl" new --repo "$src" --base "$tag" --title "benchmark fix (fresh)" --kind fix --severity important \
+		${module:+--module "$module"} --reported "$stamp" | tail -n 1)
+	file=$(git -C "$src" ls-files -- "${glob%%\*\**}" | head -n 1)
+	printf '\n// Benchmark fix (fresh).\n' >>"$src/$file"
+	git -C "$src" commit -q -am "benchmark fix (fresh)"
+	"$pl" diff --repo "$src" >/dev/null
+	git -C "$src" add patches
+	git -C "$src" commit -q -m "$id: record patch.diff"
+	git -C "$src" switch -q main
+	unset GIT_AUTHOR_DATE GIT_COMMITTER_DATE PATCHLINE_NOW
+	repo=$src
+	[ "$title" != "generated repository" ] || title="generated repository, fresh patch"
+	about="${about%, and its*}, cloned with \`git clone --local\`; the patch is \`patch/$id\`,
+cut with \`patchline new\` from \`$tag\`: a one-line fix and its \`patch.diff\`, its commits dated a day after
+the newest commit of the clone (a fix validated when it is pushed)."
 fi
 
 branch=$(git -C "$repo" for-each-ref --format='%(refname)' "refs/heads/patch/$id" "refs/remotes/origin/patch/$id" | head -n 1)
