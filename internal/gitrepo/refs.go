@@ -1,7 +1,6 @@
 package gitrepo
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/hex"
 	"errors"
@@ -38,8 +37,11 @@ func readRefFiles(gitDir string) (snap refsSnapshot, ok bool) {
 			return snap, false
 		}
 	}
-	snap = refsSnapshot{hashes: map[plumbing.ReferenceName]Hash{}, peeled: map[plumbing.ReferenceName]Hash{}}
 	packed, err := os.ReadFile(filepath.Join(gitDir, "packed-refs"))
+	// Sized once: a map grown a table at a time touches new memory at each
+	// step, and each new page costs a fault.
+	n := bytes.Count(packed, []byte("\n")) + 16
+	snap = refsSnapshot{hashes: make(map[plumbing.ReferenceName]Hash, n), peeled: map[plumbing.ReferenceName]Hash{}}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
@@ -91,46 +93,77 @@ func readRefFiles(gitDir string) (snap refsSnapshot, ok bool) {
 
 var errBadRef = errors.New("not a ref file patchline reads")
 
+// parseHexID reads an object id in lowercase hex, as git writes them.
+func parseHexID(s string) (Hash, bool) {
+	var h Hash
+	if len(s) != 2*len(h) {
+		return h, false
+	}
+	for i := range h {
+		hi, ok1 := hexDigit(s[2*i])
+		lo, ok2 := hexDigit(s[2*i+1])
+		if !ok1 || !ok2 {
+			return h, false
+		}
+		h[i] = hi<<4 | lo
+	}
+	return h, true
+}
+
+func hexDigit(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
+}
+
 // parsePackedRefs reads packed-refs as git writes it: an optional
 // "# pack-refs with: TRAITS" line, then "ID NAME" lines, each optionally
 // followed by "^ID", the object an annotated tag peels to. Peeled ids are
 // kept only when the traits promise every tag carries one ("peeled" or
 // "fully-peeled"); without the promise a tag may lack its line.
 func parsePackedRefs(data []byte, snap refsSnapshot) bool {
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	// One string holds every name: a clone's packed-refs has thousands,
+	// and a string each cost more than the parsing in a fresh process.
+	text := string(data)
 	trusted := false
 	var last plumbing.ReferenceName
-	for sc.Scan() {
-		line := sc.Bytes()
+	for len(text) > 0 {
+		line, rest, _ := strings.Cut(text, "\n")
+		text = rest
+		if len(line) > 1<<20 {
+			return false
+		}
+		line = strings.TrimSuffix(line, "\r")
 		switch {
 		case len(line) == 0:
 		case line[0] == '#':
-			if traits, ok := bytes.CutPrefix(line, []byte("# pack-refs with:")); ok {
-				for _, t := range strings.Fields(string(traits)) {
+			if traits, ok := strings.CutPrefix(line, "# pack-refs with:"); ok {
+				for _, t := range strings.Fields(traits) {
 					trusted = trusted || t == "peeled" || t == "fully-peeled"
 				}
 			}
 		case line[0] == '^':
-			if last == "" || !isHexID(line[1:]) {
+			h, ok := parseHexID(line[1:])
+			if last == "" || !ok {
 				return false
 			}
 			if trusted {
-				var h Hash
-				hex.Decode(h[:], line[1:])
 				snap.peeled[last] = h
 			}
 			last = ""
 		default:
-			id, name, ok := bytes.Cut(line, []byte(" "))
-			if !ok || !isHexID(id) || !bytes.HasPrefix(name, []byte("refs/")) {
+			id, name, ok := strings.Cut(line, " ")
+			h, hexOK := parseHexID(id)
+			if !ok || !hexOK || !strings.HasPrefix(name, "refs/") {
 				return false
 			}
-			var h Hash
-			hex.Decode(h[:], id)
 			last = plumbing.ReferenceName(name)
 			snap.hashes[last] = h
 		}
 	}
-	return sc.Err() == nil
+	return true
 }

@@ -198,6 +198,9 @@ func TestParsePackedRefs(t *testing.T) {
 		{"# pack-refs with: peeled\n" + a + " HEAD\n", false, false},
 		{"# pack-refs with: peeled\n" + a[:20] + " refs/tags/v1\n", false, false},
 		{"# pack-refs with: peeled\n" + a + " refs/tags/v1\n^" + b[:39] + "\n", false, false},
+		{"# pack-refs with: peeled\r\n" + a + " refs/tags/v1\r\n^" + b + "\r\n", true, true},              // CRLF, as a Windows checkout may leave it
+		{"# pack-refs with: peeled\n" + a + " refs/tags/v1\n^" + strings.ToUpper(b) + "\n", false, false}, // git writes lowercase
+		{"# pack-refs with: peeled\n" + a + " refs/tags/v1", true, false},                                 // no final newline
 	} {
 		snap := refsSnapshot{hashes: map[plumbing.ReferenceName]Hash{}, peeled: map[plumbing.ReferenceName]Hash{}}
 		ok := parsePackedRefs([]byte(tc.in), snap)
