@@ -65,6 +65,9 @@ while [ $# -gt 0 ]; do
 done
 runs=${runs:-$([ $quick = 1 ] && echo 5 || echo 20)}
 label=${label:-$([ $fresh = 1 ] && echo generated-fresh || echo generated)}
+# Rounds of at most 5 runs of each command.
+rounds=$(((runs + 4) / 5)) per_round=$(((runs + rounds - 1) / rounds))
+runs=$((rounds * per_round))
 
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null LC_ALL=C
 log() { printf '\033[1mgraphs.sh:\033[0m %s\n' "$*" >&2; }
@@ -173,14 +176,24 @@ describe_state() { # DIR -> "n commits in the graph, k layers"
 	fi
 }
 
-# measure NAME COMMAND... -> "median min max cpu" in ms (cpu: mean user + system).
+# The commands of a state are timed in rounds, each round running every
+# command a few times in turn, so that the slow spells of a shared machine
+# fall on patchline and git alike rather than on whichever ran then.
+#
+# sample NAME COMMAND...: one round of COMMAND, its times added to NAME's.
 # Commands run without a shell (hyperfine -N): no shell start-up to subtract.
-measure() {
-	local name=$1 json=$work/hyperfine-$1.json
+sample() {
+	local name=$1 json=$work/hyperfine.json
 	shift
-	hyperfine -N --style none --ignore-failure --runs "$runs" --warmup 3 --export-json "$json" "$(printf '%q ' "$@")" >/dev/null 2>&1
-	awk -F': *' '/"(median|min|max|user|system)":/ { gsub(/[ ,"]/, "", $2); gsub(/[ "]/, "", $1); v[$1] = $2 * 1000 }
-		END { printf "%.1f %.1f %.1f %.1f\n", v["median"], v["min"], v["max"], v["user"] + v["system"] }' "$json"
+	hyperfine -N --style none --ignore-failure --runs "$per_round" --warmup 1 --export-json "$json" "$(printf '%q ' "$@")" >/dev/null 2>&1
+	awk '/"times":/ { on = 1; next } on && /\]/ { on = 0 } on { gsub(/[ ,]/, ""); print $0 * 1000 }' "$json" >>"$work/times-$name"
+	awk -F': *' '/"(user|system)":/ { gsub(/[ ,"]/, "", $2); t += $2 * 1000 } END { print t }' "$json" >>"$work/cpu-$name"
+}
+# measure NAME -> "median min max cpu" in ms over every round (cpu: mean user + system).
+measure() {
+	local name=$1
+	sort -n "$work/times-$name" | awk -v cpu="$(awk '{ t += $1; n++ } END { print t / n }' "$work/cpu-$name")" '
+		{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f %.1f %.1f %.1f\n", m, v[1], v[NR], cpu }'
 }
 sum() { awk -v a="$1" -v b="$2" -v c="$3" 'BEGIN { print a + b + c }'; }
 fmt_ms() { awk -v v="$1" 'BEGIN { if (v >= 1000) printf "%.2f s", v / 1000; else if (v >= 100) printf "%.0f ms", v; else printf "%.1f ms", v }'; }
@@ -202,23 +215,38 @@ for state in none file chain; do
 	if [ "$state" != none ] && ! cmp -s "$work/findings-none.json" "$work/findings-$state.json"; then
 		same=no
 	fi
-	log "$state ($what): timing validate $id and git, $runs runs each"
-	read -r pm pmin pmax pcpu < <(measure "$state-validate" "$pl" validate "$id" --repo "$dir" --format json)
-	# The trio: three processes, timed one by one and added up.
-	read -r am amin amax acpu < <(measure "$state-rev-parse" git -C "$dir" rev-parse "refs/tags/$base^{commit}" "$branch^{commit}")
-	read -r bm bmin bmax bcpu < <(measure "$state-merge-base" git -C "$dir" merge-base --is-ancestor "refs/tags/$base" "$branch")
-	read -r cm cmin cmax ccpu < <(measure "$state-diff" git -C "$dir" diff --binary --full-index "refs/tags/$base" "$branch" -- . ':(exclude)patches')
-	tm=$(sum "$am" "$bm" "$cm") tmin=$(sum "$amin" "$bmin" "$cmin") tmax=$(sum "$amax" "$bmax" "$cmax") tcpu=$(sum "$acpu" "$bcpu" "$ccpu")
-	read -r gm gmin gmax gcpu < <(measure "$state-git-validate" bash "$root/bench/validate/git-validate.sh" "$dir" "$id")
-	rows+=("| $state ($what) | $(span "$pm" "$pmin" "$pmax"), CPU $(fmt_ms "$pcpu") | $(span "$tm" "$tmin" "$tmax"), CPU $(fmt_ms "$tcpu") | $(ratio "$pm" "$tm") | $(met "$pm <= 2 * $tm") | $(fmt_ms "$gm") | $(ratio "$pm" "$gm") | $rc |")
+	log "$state ($what): timing validate $id and git, $runs runs each in $rounds rounds"
+	rm -f "$work"/times-* "$work"/cpu-*
 	if [ -n "$notes" ]; then
 		from=${notes%%..*} to=${notes##*..}
 		"$pl" notes --from "$from" --to "$to" --repo "$dir" >"$work/notes-$state.md" 2>/dev/null || true
 		if [ "$state" != none ] && ! cmp -s "$work/notes-none.md" "$work/notes-$state.md"; then
 			same=no
 		fi
-		read -r nm nmin nmax ncpu < <(measure "$state-notes" "$pl" notes --from "$from" --to "$to" --repo "$dir")
-		read -r lm lmin lmax lcpu < <(measure "$state-log" git -C "$dir" log --oneline "$from..$to")
+	fi
+	for ((round = 0; round < rounds; round++)); do
+		sample validate "$pl" validate "$id" --repo "$dir" --format json
+		# The trio: three processes, timed one by one and added up.
+		sample rev-parse git -C "$dir" rev-parse "refs/tags/$base^{commit}" "$branch^{commit}"
+		sample merge-base git -C "$dir" merge-base --is-ancestor "refs/tags/$base" "$branch"
+		sample diff git -C "$dir" diff --binary --full-index "refs/tags/$base" "$branch" -- . ':(exclude)patches'
+		if [ -n "$notes" ]; then
+			sample notes "$pl" notes --from "$from" --to "$to" --repo "$dir"
+			sample log git -C "$dir" log --oneline "$from..$to"
+		fi
+	done
+	# git-validate.sh takes a process per question: one round, fewer runs.
+	per_round=$((per_round < 5 ? per_round : 5)) sample git-validate bash "$root/bench/validate/git-validate.sh" "$dir" "$id"
+	read -r pm pmin pmax pcpu < <(measure validate)
+	read -r am amin amax acpu < <(measure rev-parse)
+	read -r bm bmin bmax bcpu < <(measure merge-base)
+	read -r cm cmin cmax ccpu < <(measure diff)
+	tm=$(sum "$am" "$bm" "$cm") tmin=$(sum "$amin" "$bmin" "$cmin") tmax=$(sum "$amax" "$bmax" "$cmax") tcpu=$(sum "$acpu" "$bcpu" "$ccpu")
+	read -r gm gmin gmax gcpu < <(measure git-validate)
+	rows+=("| $state ($what) | $(span "$pm" "$pmin" "$pmax"), CPU $(fmt_ms "$pcpu") | $(span "$tm" "$tmin" "$tmax"), CPU $(fmt_ms "$tcpu") | $(ratio "$pm" "$tm") | $(met "$pm <= 2 * $tm") | $(fmt_ms "$gm") | $(ratio "$pm" "$gm") | $rc |")
+	if [ -n "$notes" ]; then
+		read -r nm nmin nmax ncpu < <(measure notes)
+		read -r lm lmin lmax lcpu < <(measure log)
 		notes_rows+=("| $state ($what) | $(span "$nm" "$nmin" "$nmax") | $(span "$lm" "$lmin" "$lmax") | $(ratio "$nm" "$lm") | $(met "$nm <= 2 * $lm") |")
 	fi
 done
@@ -237,7 +265,7 @@ section=$work/section.md
 	echo "\`bash bench/validate/graphs.sh$([ "$label" = generated ] || echo " --label $label") …\` on $(date -u +%Y-%m-%d): $all commits in the"
 	echo "repository, $commits on \`$main\`; \`validate $id\` (base \`$base\`, $range commits on the branch; $newer commits"
 	echo "of \`$main\` are newer than the branch's first commit less a day of clock skew: what a walk without a commit-graph reads)."
-	echo "Median (min – max) of $runs runs with hyperfine $(hyperfine --version | cut -d' ' -f2) (\`-N\`: no shell), CPU is user + system;"
+	echo "Median (min – max) of $runs runs with hyperfine $(hyperfine --version | cut -d' ' -f2) (\`-N\`: no shell), in $rounds rounds of $per_round runs of each command in turn; CPU is user + system;"
 	echo "the trio is \`git rev-parse\`, \`git merge-base --is-ancestor\` and \`git diff --binary --full-index\` of the"
 	echo "range, timed one by one and added up; git-validate.sh asks git every question validate asks, one process a question."
 	echo
