@@ -2,6 +2,7 @@ package rollup
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bluekeyes/go-gitdiff/gitdiff"
@@ -291,7 +292,13 @@ func find(lines, want []string, from int) int {
 
 // addedLinesPresent is the weaker check for a hunk whose context changed:
 // its runs of added lines are in the file in order, at least one of them
-// more than punctuation and blanks, and its runs of deleted lines are not.
+// more than punctuation and blanks, and its runs of deleted lines are not
+// where the added ones were found. Lines are compared by their layout-free
+// form (layout): a backport that lost or gained a blank line, or whose
+// struct fields gofmt aligned anew next to a field the newer release has,
+// is the same change. A deleted run is looked for only around the added
+// lines, as far as the hunk reaches: "}, nil" or "return err" elsewhere in
+// the file is not the line the fix removed.
 func addedLinesPresent(lines []string, frag *gitdiff.TextFragment) bool {
 	var added, deleted [][]string
 	var run []string
@@ -325,20 +332,56 @@ func addedLinesPresent(lines []string, frag *gitdiff.TextFragment) bool {
 	if !anySubstantial(added) {
 		return false
 	}
-	at := 0
+	if slices.Equal(layout(slices.Concat(added...)), layout(slices.Concat(deleted...))) {
+		return false // the hunk only changes layout: only its post-image shows it
+	}
+	file := layout(lines)
+	for i := range added {
+		added[i] = layout(added[i])
+	}
+	first, at := -1, 0
 	for _, a := range added {
-		i := find(lines, a, at)
+		if len(a) == 0 {
+			continue // blank lines only
+		}
+		i := find(file, a, at)
 		if i < 0 {
 			return false
 		}
+		if first < 0 {
+			first = i
+		}
 		at = i + len(a)
 	}
+	reach := len(frag.Lines)
+	lo, hi := max(first-reach, 0), min(at+reach, len(file))
 	for _, d := range deleted {
-		if substantial(d) && find(lines, d, 0) >= 0 && !containsRun(added, d) {
+		d = layout(d)
+		if substantial(d) && find(file[lo:hi], d, 0) >= 0 && !containsRun(added, d) {
 			return false
 		}
 	}
 	return true
+}
+
+// layout drops blank lines and trailing blanks, and turns every run of
+// blanks after a line's indentation into one space: what gofmt and an
+// editor change without changing the code.
+func layout(lines []string) []string {
+	out := make([]string, 0, len(lines))
+	for _, l := range lines {
+		l = strings.TrimRight(l, " \t\r")
+		if l == "" {
+			continue
+		}
+		body := strings.TrimLeft(l, " \t")
+		indent := l[:len(l)-len(body)]
+		if strings.ContainsAny(body, "\t") || strings.Contains(body, "  ") {
+			body = strings.Join(strings.Fields(body), " ")
+		}
+		out = append(out, indent+body)
+	}
+	return out
 }
 
 func anySubstantial(runs [][]string) bool {

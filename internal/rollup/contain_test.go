@@ -123,3 +123,70 @@ func TestAddedLinesNeedSubstance(t *testing.T) {
 		t.Fatalf("got contained by %s, want missing", got.Method)
 	}
 }
+
+// TestAddedLinesLayout is containerd's backport of "local: avoid writing to
+// content root on readonly store" (release/1.7, ddf2b03edf74) as its newer
+// release holds it: the struct gained fields, so gofmt aligned them anew and
+// the blank line before the new field went; the blank line after the
+// literal went too; and "}, nil", which the fix deleted, still ends other
+// functions of the file.
+func TestAddedLinesLayout(t *testing.T) {
+	t.Parallel()
+	const tail = "\nfunc (s *store) Status() (*Status, error) {\n\treturn &Status{\n\t\tRef: s.root,\n\t}, nil\n}\n"
+	old := "type store struct {\n\troot string\n\tls   LabelStore\n}\n\n" +
+		"func NewLabeledStore(root string, ls LabelStore) (*store, error) {\n" +
+		"\tif err := os.MkdirAll(root, 0777); err != nil {\n\t\treturn nil, err\n\t}\n\n" +
+		"\treturn &store{\n\t\troot: root,\n\t\tls:   ls,\n\t}, nil\n}\n"
+	fixed := "type store struct {\n\troot string\n\tls   LabelStore\n\n\tensureRootOnce func() error\n}\n\n" +
+		"func NewLabeledStore(root string, ls LabelStore) (*store, error) {\n" +
+		"\ts := &store{\n\t\troot: root,\n\t\tls:   ls,\n\t}\n\n" +
+		"\ts.ensureRootOnce = sync.OnceValue(s.ensureRoot)\n\treturn s, nil\n}\n"
+	newer := "type store struct {\n\troot      string\n\tls        LabelStore\n\tsupported bool\n\tensureRootOnce func() error\n}\n\n" +
+		"func NewLabeledStore(root string, ls LabelStore) (*store, error) {\n\tsupported := check(root)\n\n" +
+		"\ts := &store{\n\t\troot:      root,\n\t\tls:        ls,\n\t\tsupported: supported,\n\t}\n" +
+		"\ts.ensureRootOnce = sync.OnceValue(s.ensureRoot)\n\treturn s, nil\n}\n"
+	change := patchdiff.Change{OldPath: "store.go", NewPath: "store.go", OldMode: patchdiff.ModeRegular, NewMode: patchdiff.ModeRegular,
+		OldData: []byte(old + tail), NewData: []byte(fixed + tail)}
+	files, err := patchdiff.Parse(bytes.NewReader(diffOf(t, change)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, tree string
+		want       bool
+	}{
+		{"the fix, laid out anew", newer + tail, true},
+		// Where the added lines are, the deleted ones must be gone.
+		{"the fix beside the old code", strings.Replace(newer, "\ts := &store{", "\tif err := os.MkdirAll(root, 0777); err != nil {\n\t\treturn nil, err\n\t}\n\ts := &store{", 1) + tail, false},
+		{"without the fix", old + tail, false},
+	} {
+		got, err := Contains(files, patchdiff.MapSource{"store.go": {Data: []byte(tc.tree)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Contained != tc.want {
+			t.Errorf("%s: got contained=%v (%+v), want %v", tc.name, got.Contained, got.Files, tc.want)
+		}
+	}
+}
+
+// TestAddedLinesLayoutOnly: a fix that only changes spacing inside a line
+// is not found by its layout-free form, which the old line shares.
+func TestAddedLinesLayoutOnly(t *testing.T) {
+	t.Parallel()
+	old := lines(20, 10, `	msg := "disk  full"`)
+	fixed := lines(20, 10, `	msg := "disk full"`)
+	files, err := patchdiff.Parse(bytes.NewReader(diffOf(t, patchdiff.Change{OldPath: "a.go", NewPath: "a.go",
+		OldMode: patchdiff.ModeRegular, NewMode: patchdiff.ModeRegular, OldData: []byte(old), NewData: []byte(fixed)})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The release moved lines around the hunk, so only the weaker checks can find it.
+	got, err := Contains(files, patchdiff.MapSource{"a.go": {Data: []byte(lines(20, 9, "// moved", 10, `	msg := "disk  full"`))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Contained {
+		t.Fatalf("got contained by %s, want missing: the release still has the old spacing", got.Method)
+	}
+}

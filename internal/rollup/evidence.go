@@ -293,8 +293,13 @@ func (c *Checker) contains(files []*gitdiff.File) (Proof, error) {
 	if err != nil || proof.Contained {
 		return proof, err
 	}
-	var renamed []*gitdiff.File
-	moves := map[string]string{}
+	// Each file the release moved, under its new name. Two files may move
+	// to one: a line that kept two copies of some code (containerd 1.7's
+	// pkg/cri/server and pkg/cri/sbserver) patched both, and the newer
+	// release keeps one; then that one must have both files' changes.
+	all := make([]*gitdiff.File, len(files))
+	copy(all, files)
+	moved := false
 	for i, f := range files {
 		fp := proof.Files[i]
 		if fp.Found || f.IsDelete || f.IsNew {
@@ -313,31 +318,20 @@ func (c *Checker) contains(files []*gitdiff.File) (Proof, error) {
 		if to == "" {
 			continue
 		}
-		moves[to] = f.NewName
 		g := *f
 		g.OldName, g.NewName = to, to
-		renamed = append(renamed, &g)
+		all[i], moved = &g, true
 	}
-	if len(renamed) == 0 {
+	if !moved {
 		return proof, nil
-	}
-	// Check again with the moved files under their new names.
-	all := make([]*gitdiff.File, len(files))
-	copy(all, files)
-	for i, f := range all {
-		for _, g := range renamed {
-			if moves[g.NewName] == f.NewName {
-				all[i] = g
-			}
-		}
 	}
 	again, err := Contains(all, c.src)
 	if err != nil {
 		return Proof{}, err
 	}
 	for i := range again.Files {
-		if from, ok := moves[again.Files[i].Path]; ok {
-			again.Files[i].MovedFrom = from
+		if all[i] != files[i] {
+			again.Files[i].MovedFrom = files[i].NewName
 		}
 	}
 	return again, nil

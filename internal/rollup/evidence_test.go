@@ -158,3 +158,62 @@ func TestAcceptOnlyOnMain(t *testing.T) {
 		t.Errorf("message %q, want %q", err, want)
 	}
 }
+
+// TestProveTwoCopiesMovedToOne: the line kept two copies of some code
+// (containerd 1.7 had pkg/cri/server and pkg/cri/sbserver) and its fix
+// patched both; the release keeps one copy, elsewhere, with the fix.
+func TestProveTwoCopiesMovedToOne(t *testing.T) {
+	t.Parallel()
+	r := repotest.New(t)
+	code := lines(30)
+	v0 := r.Commit("v1.0.0", map[string]string{"old/server/stop.go": code, "old/sbserver/stop.go": code})
+	r.Tag("v1.0.0")
+	r.SwitchNew("release/v1.0", v0)
+	fixed := lines(30, 12, "stop is idempotent")
+	r.Commit("fix both copies", map[string]string{"old/server/stop.go": fixed, "old/sbserver/stop.go": fixed})
+	r.SwitchNew("tmp", v0)
+	r.Remove("old")
+	r.Commit("one server, elsewhere, with the fix", map[string]string{"internal/server/stop.go": "// moved\n" + fixed})
+	r.Tag("v1.1.0")
+	r.Remove("internal")
+	r.Commit("without it", map[string]string{"internal/server/stop.go": "// moved\n" + code})
+	r.Tag("v1.2.0")
+
+	cfg, err := config.Decode(".patchline.toml", []byte("[project]\nname = \"app\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := history.New(&registry.Registry{Repo: r.Repo, Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var diff []byte
+	for _, p := range []string{"old/server/stop.go", "old/sbserver/stop.go"} {
+		diff = append(diff, diffOf(t, patchdiff.Change{OldPath: p, NewPath: p, OldMode: patchdiff.ModeRegular, NewMode: patchdiff.ModeRegular,
+			OldData: []byte(code), NewData: []byte(fixed)})...)
+	}
+	for _, tc := range []struct {
+		tag      string
+		status   Status
+		evidence string
+	}{
+		{"v1.1.0", Contained, "old/sbserver/stop.go moved to internal/server/stop.go"},
+		{"v1.2.0", Missing, "not found in v1.2.0"},
+	} {
+		to, err := h.Tags.ReleaseTag(tc.tag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := NewChecker(h, to, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := c.Prove("PL-2026-0001", diff, nil, v0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Status != tc.status || !strings.Contains(v.Evidence, tc.evidence) {
+			t.Errorf("%s: got %s (%s), want %s saying %q", tc.tag, v.Status, v.Evidence, tc.status, tc.evidence)
+		}
+	}
+}
