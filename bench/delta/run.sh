@@ -408,16 +408,7 @@ cat "$section"
 if [ $docs = yes ]; then
 	doc=$root/docs/benchmarks.md
 	[ -f "$doc" ] || echo "# Benchmarks" >"$doc"
-	# Read, replace only our section, rename: other scripts write theirs too.
-	if grep -q '<!-- delta:begin -->' "$doc"; then
-		awk -v f="$section" '
-			/<!-- delta:begin -->/ { print; while ((getline l < f) > 0) print l; skip = 1; next }
-			/<!-- delta:end -->/ { skip = 0 }
-			!skip { print }' "$doc" >"$doc.delta.tmp"
-	else
-		{ cat "$doc"; echo; echo "<!-- delta:begin -->"; cat "$section"; echo "<!-- delta:end -->"; } >"$doc.delta.tmp"
-	fi
-	mv "$doc.delta.tmp" "$doc"
+	bash "$root/bench/docblock.sh" delta "$section"
 	log "wrote the delta section of docs/benchmarks.md"
 fi
 log "done in ${runtime_s} s; raw figures in $results"

@@ -168,3 +168,32 @@ pkg/cri/server and its \`patch.diff\`, $what."
 	MAINTENANCE_BRANCH='release/{major}.{minor}' PATCHLINE=$pl bash bench/validate/graphs.sh --repo "$clone" --id "$id" --label "containerd-$scenario" \
 		--notes "${tag%.*}.0..$tag" --title "containerd, $scenario patch" --about "$about" "${docs[@]}" "${runs[@]}"
 done <"$clone/.git/bench-patches"
+
+# rollup held to git on the same clone: containerd's own cherry-pick -x
+# backports, each asked about by its diff alone and as rollup runs.
+rollup_block=$out/rollup.md
+{
+	echo "### rollup on containerd's backports"
+	echo
+	echo "\`bench/realclone/rollupcheck\` (run by \`bash bench/realclone/containerd.sh\`) on $(date -u +%Y-%m-%d), the clone above: every"
+	echo "\`git cherry-pick -x\` backport of a maintenance branch is a fix whose original commit git places in the newer"
+	echo "release or not (\`git merge-base --is-ancestor\`). rollup is asked about each backport's diff alone (*content"
+	echo "evidence only*: a fix ported by hand or squashed, found in the newer tree, following the files it moved) and"
+	echo "with the backport commit, as \`patchline rollup\` runs (ancestry first: its trailer names the original)."
+	echo "A fix git places in the release but whose lines changed again before it (a later version bump, a rewrite)"
+	echo "is rightly not found by content; a fix content evidence finds that git does not place there would be a"
+	echo "false proof."
+	for spec in "release/1.6 v1.6.0 v1.7.0" "release/1.7 v1.7.0 v2.0.0 -later"; do
+		read -r b f t later <<<"$spec"
+		echo
+		echo "#### $b: $f → $t"
+		echo
+		go run ./bench/realclone/rollupcheck -repo "$clone" -branch "refs/remotes/origin/$b" -from "$f" -to "$t" $later |
+			sed '/^Where content evidence and git disagree/,$d'
+	done
+} >"$rollup_block"
+cat "$rollup_block"
+if [ ${#docs[@]} -gt 0 ]; then
+	bash "$root/bench/docblock.sh" rollup-containerd "$rollup_block"
+	log "wrote the rollup-containerd block of docs/benchmarks.md"
+fi

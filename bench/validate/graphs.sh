@@ -287,17 +287,7 @@ echo
 cat "$section"
 
 if [ $docs = yes ]; then
-	doc=$root/docs/benchmarks.md
-	begin="<!-- graphs-$label:begin -->" end="<!-- graphs-$label:end -->"
-	if grep -qF "$begin" "$doc"; then
-		awk -v f="$section" -v b="$begin" -v e="$end" '
-			$0 == b { print; while ((getline l < f) > 0) print l; skip = 1; next }
-			$0 == e { skip = 0 }
-			!skip { print }' "$doc" >"$doc.tmp"
-		mv "$doc.tmp" "$doc"
-	else
-		{ echo; echo "$begin"; cat "$section"; echo "$end"; } >>"$doc"
-	fi
+	bash "$root/bench/docblock.sh" "graphs-$label" "$section"
 	log "wrote the $label block of docs/benchmarks.md"
 fi
 [ $same = yes ] || { log "validate's findings differ between the states: see $work"; exit 1; }

@@ -244,15 +244,7 @@ kept in \`bench/out/\` (ignored by git) and reused.
 
 EOF
 	fi
-	if grep -q '<!-- validate:begin -->' "$doc"; then
-		awk -v f="$section" '
-			/<!-- validate:begin -->/ { print; while ((getline l < f) > 0) print l; skip = 1; next }
-			/<!-- validate:end -->/ { skip = 0 }
-			!skip { print }' "$doc" >"$doc.tmp"
-		mv "$doc.tmp" "$doc"
-	else
-		{ echo "<!-- validate:begin -->"; cat "$section"; echo "<!-- validate:end -->"; } >>"$doc"
-	fi
+	bash "$root/bench/docblock.sh" validate "$section"
 	log "wrote the validate section of docs/benchmarks.md"
 fi
 
