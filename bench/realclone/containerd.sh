@@ -188,8 +188,7 @@ rollup_block=$out/rollup.md
 		echo
 		echo "#### $b: $f → $t"
 		echo
-		go run ./bench/realclone/rollupcheck -repo "$clone" -branch "refs/remotes/origin/$b" -from "$f" -to "$t" $later |
-			sed '/^Where content evidence and git disagree/,$d'
+		go run ./bench/realclone/rollupcheck -repo "$clone" -branch "refs/remotes/origin/$b" -from "$f" -to "$t" -list=false $later
 	done
 } >"$rollup_block"
 cat "$rollup_block"

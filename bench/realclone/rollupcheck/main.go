@@ -20,6 +20,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -53,9 +54,10 @@ func main() {
 	branch := flag.String("branch", "refs/remotes/origin/release/1.7", "the maintenance branch whose backports are checked")
 	from := flag.String("from", "v1.7.0", "the line's release the backports follow")
 	to := flag.String("to", "v2.0.0", "the newer release they should have reached")
+	list := flag.Bool("list", true, "list the backports where content evidence and git disagree")
 	later := flag.Bool("later", false, "also check the backports made after --to was tagged: most fix what --to does not have, so they test that content evidence finds nothing that is not there")
 	flag.Parse()
-	if err := run(*repoDir, *branch, *from, *to, *later); err != nil {
+	if err := run(*repoDir, *branch, *from, *to, *later, *list); err != nil {
 		fmt.Fprintln(os.Stderr, "rollupcheck:", err)
 		os.Exit(1)
 	}
@@ -69,7 +71,7 @@ func git(dir string, args ...string) (string, error) {
 	return string(out), nil
 }
 
-func run(dir, branch, from, to string, later bool) error {
+func run(dir, branch, from, to string, later, list bool) error {
 	start := time.Now()
 	toDate, err := git(dir, "log", "-1", "--format=%ct", to+"^{commit}")
 	if err != nil {
@@ -79,13 +81,15 @@ func run(dir, branch, from, to string, later bool) error {
 	if err != nil {
 		return fmt.Errorf("date of %s: %w", to, err)
 	}
-	// Backports on the branch after --from, committed before --to: fixes
-	// --to could have had. %x00 ends each commit's message.
+	// Backports on the branch after --from, committed before --to (fixes
+	// --to could have had), or all of them with -later. %x00 ends each
+	// commit's message.
 	log, err := git(dir, "log", "--no-merges", "--format=%H%x01%s%x01%ct%x01%B%x00", from+".."+branch)
 	if err != nil {
 		return err
 	}
 	var bps []*backport
+	skipped := 0
 	for _, rec := range strings.Split(log, "\x00") {
 		f := strings.SplitN(strings.TrimLeft(rec, "\n"), "\x01", 4)
 		if len(f) != 4 {
@@ -99,11 +103,24 @@ func run(dir, branch, from, to string, later bool) error {
 			continue
 		}
 		bp := &backport{commit: f[0], subject: f[1]}
+		known := true
 		for _, s := range m {
 			bp.originals = append(bp.originals, s[1])
-			if exec.Command("git", "-C", dir, "merge-base", "--is-ancestor", s[1], to).Run() == nil {
+			// Exit 0: an ancestor; 1: not one; anything else (an original
+			// the clone lacks): no truth to hold rollup to.
+			err := exec.Command("git", "-C", dir, "merge-base", "--is-ancestor", s[1], to).Run()
+			var exit *exec.ExitError
+			switch {
+			case err == nil:
 				bp.in = true
+			case errors.As(err, &exit) && exit.ExitCode() == 1:
+			default:
+				known = false
 			}
+		}
+		if !known {
+			skipped++
+			continue
 		}
 		bps = append(bps, bp)
 	}
@@ -137,7 +154,7 @@ func run(dir, branch, from, to string, later bool) error {
 			return err
 		}
 		if len(info.Parents) != 1 {
-			continue
+			return fmt.Errorf("%s: %d parents", bp.commit, len(info.Parents)) // git log --no-merges lists none
 		}
 		changes, err := repo.Changes(info.Parents[0], c, nil)
 		if err != nil {
@@ -155,11 +172,11 @@ func run(dir, branch, from, to string, later bool) error {
 			return fmt.Errorf("%s: %w", bp.commit, err)
 		}
 	}
-	report(os.Stdout, branch, from, to, later, bps, time.Since(start))
+	report(os.Stdout, branch, from, to, later, list, skipped, bps, time.Since(start))
 	return nil
 }
 
-func report(w *os.File, branch, from, to string, later bool, bps []*backport, took time.Duration) {
+func report(w *os.File, branch, from, to string, later, list bool, skipped int, bps []*backport, took time.Duration) {
 	type key struct {
 		in     bool
 		status rollup.Status
@@ -185,8 +202,12 @@ func report(w *os.File, branch, from, to string, later bool, bps []*backport, to
 	if later {
 		when = "(" + to + " was tagged in between)"
 	}
-	fmt.Fprintf(w, "%d `cherry-pick -x` backports on `%s` after %s %s; git says the original of %d is in %s, of %d not (%s).\n\n",
-		len(bps), strings.TrimPrefix(branch, "refs/remotes/"), from, when, nIn, to, len(bps)-nIn, took.Round(time.Second))
+	fmt.Fprintf(w, "%d `cherry-pick -x` backports on `%s` after %s %s; git says the original of %d is in %s, of %d not",
+		len(bps), strings.TrimPrefix(branch, "refs/remotes/"), from, when, nIn, to, len(bps)-nIn)
+	if skipped > 0 {
+		fmt.Fprintf(w, "; %d more name an original the clone does not have, and are left out", skipped)
+	}
+	fmt.Fprintf(w, " (%s).\n\n", took.Round(time.Second))
 	fmt.Fprintln(w, "| original in "+to+" (git) / rollup's verdict | contained | adapted | missing |")
 	fmt.Fprintln(w, "|---|---|---|---|")
 	fmt.Fprintln(w, row("yes, content evidence only", content, true))
@@ -210,6 +231,9 @@ func report(w *os.File, branch, from, to string, later bool, bps []*backport, to
 	}
 	sort.Strings(ms)
 	fmt.Fprintf(w, "Content evidence for the fixes git places in %s: %s; %d of them found in files %s moved.\n\n", to, strings.Join(ms, ", "), moved, to)
+	if !list {
+		return
+	}
 	fmt.Fprintln(w, "Where content evidence and git disagree:")
 	fmt.Fprintln(w)
 	any := false
