@@ -34,14 +34,15 @@
 # snapshot is ever committed to patchline.
 #
 # Other options: --runs N (graphs.sh's), --docs (write the blocks into
-# docs/benchmarks.md), --fresh-clone (make the clone again). PATCHLINE=BIN
+# docs/benchmarks.md), --fresh-clone (make the clone again), --rollup-only
+# (only the rollup block: rollupcheck on containerd's backports). PATCHLINE=BIN
 # uses that binary instead of building one from the work tree.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 
-src= docs=() runs=() reclone=0
+src= docs=() runs=() reclone=0 rollup_only=0
 [ -d /work/.mirror/containerd+containerd/repo ] && src=/work/.mirror/containerd+containerd/repo
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -49,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--docs) docs=(--docs) ;;
 	--runs) runs=(--runs "$2"); shift ;;
 	--fresh-clone) reclone=1 ;;
+	--rollup-only) rollup_only=1 ;;
 	-h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
 	*) echo "containerd.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
 	esac
@@ -153,7 +155,7 @@ tags=$(git -C "$clone" tag | wc -l)
 branches=$(git -C "$clone" for-each-ref refs/remotes/origin/release/ | wc -l)
 picks=$(git -C "$clone" log --oneline --grep='cherry picked from commit' refs/remotes/origin/release/1.6 refs/remotes/origin/release/1.7 | wc -l)
 size=$(du -sh "$clone/.git/objects" | cut -f1)
-while read -r scenario id tag; do
+while [ $rollup_only = 0 ] && read -r scenario id tag; do
 	tag_id=$(git -C "$clone" rev-parse --short=12 "$tag^{commit}")
 	case $scenario in
 	fresh) what="its commits dated a day after the newest commit of the clone (a fix validated before it is pushed)" ;;

@@ -230,10 +230,11 @@ func report(w *os.File, branch, from, to string, later, list bool, skipped int, 
 		ms = append(ms, fmt.Sprintf("%s %d", m, n))
 	}
 	sort.Strings(ms)
-	fmt.Fprintf(w, "Content evidence for the fixes git places in %s: %s; %d of them found in files %s moved.\n\n", to, strings.Join(ms, ", "), moved, to)
+	fmt.Fprintf(w, "Content evidence for the fixes git places in %s: %s; %d of them found in files %s moved.\n", to, strings.Join(ms, ", "), moved, to)
 	if !list {
 		return
 	}
+	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Where content evidence and git disagree:")
 	fmt.Fprintln(w)
 	any := false
