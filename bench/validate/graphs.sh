@@ -128,6 +128,7 @@ if [ $fresh = 1 ]; then
 	git -C "$src" commit -q -m "$id: record patch.diff"
 	git -C "$src" switch -q main
 	unset GIT_AUTHOR_DATE GIT_COMMITTER_DATE PATCHLINE_NOW
+	[ -n "$about" ] || about="\`$repo\`"
 	repo=$src
 	[ "$title" != "generated repository" ] || title="generated repository, fresh patch"
 	about="${about%, and its*}, cloned with \`git clone --local\`; the patch is \`patch/$id\`,
