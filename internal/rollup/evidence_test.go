@@ -51,14 +51,7 @@ func TestProve(t *testing.T) {
 		"pkg/app/app_test.go": strings.Replace(test, "check(1)", "check(3)", 1)})
 	r.Tag("v1.1.0")
 
-	cfg, err := config.Decode(".patchline.toml", []byte("[project]\nname = \"app\"\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := history.New(&registry.Registry{Repo: r.Repo, Config: cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := historyOf(t, r)
 	to, err := h.Tags.ReleaseTag("v1.1.0")
 	if err != nil {
 		t.Fatal(err)
@@ -179,14 +172,7 @@ func TestProveTwoCopiesMovedToOne(t *testing.T) {
 	r.Commit("without it", map[string]string{"internal/server/stop.go": "// moved\n" + code})
 	r.Tag("v1.2.0")
 
-	cfg, err := config.Decode(".patchline.toml", []byte("[project]\nname = \"app\"\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := history.New(&registry.Registry{Repo: r.Repo, Config: cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := historyOf(t, r)
 	var diff []byte
 	for _, p := range []string{"old/server/stop.go", "old/sbserver/stop.go"} {
 		diff = append(diff, diffOf(t, patchdiff.Change{OldPath: p, NewPath: p, OldMode: patchdiff.ModeRegular, NewMode: patchdiff.ModeRegular,
@@ -216,4 +202,19 @@ func TestProveTwoCopiesMovedToOne(t *testing.T) {
 			t.Errorf("%s: got %s (%s), want %s saying %q", tc.tag, v.Status, v.Evidence, tc.status, tc.evidence)
 		}
 	}
+}
+
+// historyOf reads r's history with a configuration that names nothing but
+// the project.
+func historyOf(t *testing.T, r *repotest.Repo) *history.History {
+	t.Helper()
+	cfg, err := config.Decode(".patchline.toml", []byte("[project]\nname = \"app\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := history.New(&registry.Registry{Repo: r.Repo, Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

@@ -299,10 +299,7 @@ func TestRekorV2EntryHash(t *testing.T) {
 func TestKeylessRekorV2EntryIsTheBundles(t *testing.T) {
 	t.Parallel()
 	ss := newSigstore(t)
-	rootJSON, err := ss.TrustedRoot(signtest.RootOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rootJSON := trustedRootJSON(t, ss)
 	msg, other := []byte("the bundle's bytes\n"), []byte("other bytes\n")
 	v1Style := signtest.SignOptions{RekorV2: true, CheckpointOrigin: "rekor-v2.localhost - 42"}
 	own := signKeyless(t, ss, testIdentity, msg, v1Style)
@@ -322,7 +319,7 @@ func TestKeylessRekorV2EntryIsTheBundles(t *testing.T) {
 	spliced := editBundle(t, own, func(m map[string]any) {
 		m["verificationMaterial"].(map[string]any)["tlogEntries"] = donor["verificationMaterial"].(map[string]any)["tlogEntries"]
 	})
-	err = patchlineVerify(spliced, rootJSON, policy, digest[:])
+	err := patchlineVerify(spliced, rootJSON, policy, digest[:])
 	if err == nil || !strings.Contains(err.Error(), "is not this bundle's signature") {
 		t.Errorf("another signature's entry: %v, want it refused as not this bundle's", err)
 	}
@@ -334,10 +331,7 @@ func TestKeylessRekorV2EntryIsTheBundles(t *testing.T) {
 func TestKeylessTooManyTimestamps(t *testing.T) {
 	t.Parallel()
 	ss := newSigstore(t)
-	rootJSON, err := ss.TrustedRoot(signtest.RootOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rootJSON := trustedRootJSON(t, ss)
 	msg := []byte("x")
 	digest := sha256.Sum256(msg)
 	policy := KeylessPolicy{Identity: testIdentity, Issuer: testIssuer}

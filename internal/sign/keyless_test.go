@@ -27,6 +27,16 @@ func newSigstore(t *testing.T) *signtest.Sigstore {
 	return s
 }
 
+// trustedRootJSON is s's trusted_root.json, as both verifiers read it.
+func trustedRootJSON(t *testing.T, s *signtest.Sigstore) []byte {
+	t.Helper()
+	data, err := s.TrustedRoot(signtest.RootOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
 func trustedRoot(t *testing.T, s *signtest.Sigstore, opts signtest.RootOptions) *TrustedRoot {
 	t.Helper()
 	data, err := s.TrustedRoot(opts)
