@@ -199,12 +199,16 @@ func containsFile(f *gitdiff.File, src patchdiff.Source) (FileProof, error) {
 		return fp, nil
 	}
 	lines := splitLines(data)
+	var laidOut []string // layout(lines), once a hunk needs it
 	fp.Method = MethodPostImage
 	for i, frag := range f.TextFragments {
 		if find(lines, image(frag, true), 0) >= 0 {
 			continue
 		}
-		if addedLinesPresent(lines, frag) {
+		if laidOut == nil {
+			laidOut = layout(lines)
+		}
+		if addedLinesPresent(lines, laidOut, frag) {
 			fp.Method = MethodAddedLines
 			continue
 		}
@@ -299,7 +303,9 @@ func find(lines, want []string, from int) int {
 // is the same change. A deleted run is looked for only around the added
 // lines, as far as the hunk reaches: "}, nil" or "return err" elsewhere in
 // the file is not the line the fix removed.
-func addedLinesPresent(lines []string, frag *gitdiff.TextFragment) bool {
+//
+// file is layout(lines), computed once for all of a file's hunks.
+func addedLinesPresent(lines, file []string, frag *gitdiff.TextFragment) bool {
 	var added, deleted [][]string
 	var run []string
 	var op gitdiff.LineOp = -1
@@ -335,7 +341,6 @@ func addedLinesPresent(lines []string, frag *gitdiff.TextFragment) bool {
 	if slices.Equal(layout(slices.Concat(added...)), layout(slices.Concat(deleted...))) {
 		return false // the hunk only changes layout: only its post-image shows it
 	}
-	file := layout(lines)
 	for i := range added {
 		added[i] = layout(added[i])
 	}
